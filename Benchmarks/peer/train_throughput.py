@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Pure training-step throughput of LeNet-5 or seednet with PyTorch.
+
+Each step is forward + cross-entropy + backward + Adam step on random inputs
+of MNIST shape (batch, 1, 28, 28) with random labels; the inputs are made
+before timing. After `--warmup` untimed steps, `--steps` steps are timed;
+this is repeated `--repeats` times and the median images/s is reported.
+
+The last line of stdout is one JSON object.
+"""
+
+import argparse
+import json
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+
+from peer_common import build_model, count_params, runtime_info, setup_threads
+
+N_BATCHES = 8  # distinct random batches, cycled through
+
+
+def run_steps(model, opt, batches, steps):
+    for s in range(steps):
+        xb, yb = batches[s % len(batches)]
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(xb), yb)
+        loss.backward()
+        opt.step()
+    return loss.item()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", choices=["lenet5", "seednet"], default="lenet5")
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--warmup", type=int, default=30)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+
+    setup_threads(args.threads)
+    torch.manual_seed(args.seed)
+    model = build_model(args.model)
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    batches = [(torch.randn(args.batch_size, 1, 28, 28),
+                torch.randint(0, 10, (args.batch_size,)))
+               for _ in range(N_BATCHES)]
+
+    runs = []
+    for r in range(args.repeats):
+        run_steps(model, opt, batches, args.warmup)
+        start = time.perf_counter()
+        run_steps(model, opt, batches, args.steps)  # .item() at the end syncs
+        seconds = time.perf_counter() - start
+        ips = args.steps * args.batch_size / seconds
+        runs.append({"seconds": seconds, "images_per_s": ips})
+        print("repeat %d: %.0f img/s (%.2f s for %d steps)"
+              % (r + 1, ips, seconds, args.steps), flush=True)
+
+    median = statistics.median(run["images_per_s"] for run in runs)
+    result = {
+        "benchmark": "train_throughput",
+        "framework": "pytorch",
+        "model": args.model,
+        "params": count_params(model),
+        "optimizer": "adam",
+        "batch_size": args.batch_size,
+        "threads": args.threads,
+        "steps": args.steps,
+        "warmup": args.warmup,
+        "repeats": runs,
+        "images_per_s": median,
+        "ms_per_step": 1000.0 * args.batch_size / median,
+        "runtime": runtime_info(),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+namespace GpuCnn.Kernels.Ops;
+
+/// <summary>Element-wise activation functions. Their backward passes read the forward output y.</summary>
+public enum ActivationKind
+{
+    /// <summary>max(0, x); dx = dy where y &gt; 0.</summary>
+    Relu,
+
+    /// <summary>tanh(x); dx = dy * (1 - y^2).</summary>
+    Tanh,
+
+    /// <summary>1 / (1 + exp(-x)); dx = dy * y * (1 - y).</summary>
+    Sigmoid,
+}

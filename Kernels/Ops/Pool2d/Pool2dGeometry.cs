@@ -1,0 +1,42 @@
+namespace GpuCnn.Kernels.Ops;
+
+/// <summary>
+/// Shape of a 2-D max or average pooling in NCHW layout: x:(N,C,H,W) y:(N,C,P,Q) with
+/// P = floor((H + 2*PadH - KernelH) / StrideH) + 1 (PyTorch's floor mode) and Q likewise.
+/// </summary>
+public readonly record struct Pool2dGeometry(
+    int N, int C, int H, int W, int KernelH, int KernelW, int StrideH, int StrideW, int PadH = 0, int PadW = 0)
+{
+    /// <summary>Output height.</summary>
+    public int P => (H + 2 * PadH - KernelH) / StrideH + 1;
+
+    /// <summary>Output width.</summary>
+    public int Q => (W + 2 * PadW - KernelW) / StrideW + 1;
+
+    /// <summary>Elements of x.</summary>
+    public int InputLength => N * C * H * W;
+
+    /// <summary>Elements of y.</summary>
+    public int OutputLength => N * C * P * Q;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the bad field when the geometry is not valid.</summary>
+    public void Validate()
+    {
+        if (N < 1 || C < 1 || H < 1 || W < 1 || KernelH < 1 || KernelW < 1 || StrideH < 1 || StrideW < 1)
+        {
+            throw new ArgumentException($"Pool2d sizes and strides must be positive: {this}.");
+        }
+
+        if (PadH < 0 || PadW < 0 || PadH * 2 > KernelH || PadW * 2 > KernelW)
+        {
+            throw new ArgumentException($"Pool2d padding must be between 0 and half the kernel: {this}.");
+        }
+
+        if (P < 1 || Q < 1)
+        {
+            throw new ArgumentException(
+                $"Pool2d output would be empty: input {H}x{W}, kernel {KernelH}x{KernelW}, stride " +
+                $"{StrideH}x{StrideW}, padding {PadH}x{PadW} gives {P}x{Q} from floor((N + 2P - F)/S) + 1.");
+        }
+    }
+}
