@@ -1,0 +1,149 @@
+using GpuCnn.Kernels.Ops;
+
+namespace GpuCnn.Engine.Nodes;
+
+/// <summary>2-D convolution: weight (K, C/groups, R, S), optional bias (K).</summary>
+public sealed class Conv2dNode : Node
+{
+    internal Conv2dNode(Node input, int outChannels, int kernelH, int kernelW, int strideH, int strideW,
+        Padding2d padding, int dilationH, int dilationW, int groups, bool bias)
+        : base(input)
+    {
+        OutChannels = outChannels;
+        KernelH = kernelH;
+        KernelW = kernelW;
+        StrideH = strideH;
+        StrideW = strideW;
+        Padding = padding;
+        DilationH = dilationH;
+        DilationW = dilationW;
+        Groups = groups;
+        HasBias = bias;
+    }
+
+    /// <summary>Output channels K.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Kernel height R.</summary>
+    public int KernelH { get; }
+
+    /// <summary>Kernel width S.</summary>
+    public int KernelW { get; }
+
+    /// <summary>Vertical stride.</summary>
+    public int StrideH { get; }
+
+    /// <summary>Horizontal stride.</summary>
+    public int StrideW { get; }
+
+    /// <summary>The padding rule (explicit, valid or same).</summary>
+    public Padding2d Padding { get; }
+
+    /// <summary>Vertical dilation.</summary>
+    public int DilationH { get; }
+
+    /// <summary>Horizontal dilation.</summary>
+    public int DilationW { get; }
+
+    /// <summary>Channel groups.</summary>
+    public int Groups { get; }
+
+    /// <summary>Whether a bias is added.</summary>
+    public bool HasBias { get; }
+
+    /// <summary>The geometry for one sample (N = 1), known once built.</summary>
+    public Conv2dGeometry Geometry { get; private set; }
+
+    /// <inheritdoc />
+    public override string Kind => "Conv2d";
+
+    /// <inheritdoc />
+    public override long MultiplyAdds => Geometry.MultiplyAdds;
+
+    /// <inheritdoc />
+    public override string Describe()
+    {
+        var text = $"{OutChannels} {KernelH}x{KernelW}/{StrideH}";
+        if (StrideW != StrideH)
+        {
+            text += $"x{StrideW}";
+        }
+
+        text += " " + Padding;
+        if (DilationH != 1 || DilationW != 1)
+        {
+            text += $" dil {DilationH}x{DilationW}";
+        }
+
+        return Groups != 1 ? text + $" groups {Groups}" : text;
+    }
+
+    /// <inheritdoc />
+    protected internal override Shape InferShape(IReadOnlyList<Shape> inputs)
+    {
+        var x = inputs[0];
+        if (x.Rank != 3)
+        {
+            throw ShapeError(inputs, "Conv2d needs a (C, H, W) input.");
+        }
+
+        if (x[0] % Groups != 0 || OutChannels % Groups != 0)
+        {
+            throw ShapeError(inputs, $"channels in {x[0]} and out {OutChannels} must both divide by groups {Groups}.");
+        }
+
+        var (top, bottom) = Padding.Resolve(x[1], KernelH, StrideH, DilationH, vertical: true);
+        var (left, right) = Padding.Resolve(x[2], KernelW, StrideW, DilationW, vertical: false);
+        var g = new Conv2dGeometry(1, x[0], x[1], x[2], OutChannels, KernelH, KernelW, StrideH, StrideW,
+            top, left, bottom, right, DilationH, DilationW, Groups);
+        if (g.P < 1 || g.Q < 1)
+        {
+            throw ShapeError(inputs,
+                $"output would be {g.P}x{g.Q}; floor((N + 2P - F)/S) + 1 with N={x[1]}, P={top}+{bottom}, " +
+                $"F={DilationH * (KernelH - 1) + 1}, S={StrideH} gives " +
+                $"floor(({x[1]} + {top + bottom} - {DilationH * (KernelH - 1) + 1})/{StrideH}) + 1 = {g.P}.");
+        }
+
+        Geometry = g;
+        return new Shape(OutChannels, g.P, g.Q);
+    }
+
+    /// <inheritdoc />
+    protected internal override IEnumerable<ParameterSpec> DeclareParameters()
+    {
+        var fanIn = Geometry.CPerGroup * KernelH * KernelW;
+        yield return new ParameterSpec("weight", new Shape(OutChannels, Geometry.CPerGroup, KernelH, KernelW), fanIn);
+        if (HasBias)
+        {
+            yield return new ParameterSpec("bias", new Shape(OutChannels), fanIn);
+        }
+    }
+
+    /// <inheritdoc />
+    protected internal override void Forward(RunContext context)
+    {
+        var g = Geometry with { N = context.Batch };
+        context.Accelerator.Conv2dForward(g, In(0), Parameters[0].Value, HasBias ? Parameters[1].Value : null, Output);
+    }
+
+    /// <inheritdoc />
+    protected internal override void Backward(RunContext context)
+    {
+        var g = Geometry with { N = context.Batch };
+        var weight = Parameters[0];
+        if (weight.RequiresGrad)
+        {
+            var bias = HasBias && Parameters[1].RequiresGrad ? Parameters[1].Grad : null;
+            context.Accelerator.Conv2dBackwardFilter(g, In(0), OutGrad, weight.Grad, bias);
+        }
+        else if (HasBias && Parameters[1].RequiresGrad)
+        {
+            context.Accelerator.BiasAddBackward(OutGrad, Parameters[1].Grad, g.N, g.K, g.P * g.Q);
+        }
+
+        if (InGrad(0) is { } dx)
+        {
+            context.Accelerator.Conv2dBackwardData(g, OutGrad, weight.Value, dx);
+        }
+    }
+}
