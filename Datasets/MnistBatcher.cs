@@ -27,7 +27,8 @@ public sealed class MnistBatcher
         if (!(std > 0f) || !float.IsFinite(std) || !float.IsFinite(mean))
         {
             throw new ArgumentOutOfRangeException(
-                nameof(std), $"Normalisation needs a finite mean and a positive finite std, got mean {mean}, std {std}.");
+                nameof(std),
+                $"Normalisation needs a finite mean and a positive finite std, got mean {mean}, std {std}.");
         }
         _data = data;
         _shuffle = shuffle;

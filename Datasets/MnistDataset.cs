@@ -48,7 +48,8 @@ public sealed class MnistDataset
     /// <summary>Pixels per image, <see cref="Rows"/> * <see cref="Columns"/>.</summary>
     public int ImageSize => Rows * Columns;
 
-    /// <summary>All pixels, <see cref="Count"/> * <see cref="Rows"/> * <see cref="Columns"/> bytes, row-major.</summary>
+    /// <summary>All pixels, <see cref="Count"/> * <see cref="Rows"/> * <see cref="Columns"/> bytes, row-major.
+    /// </summary>
     public byte[] Pixels { get; }
 
     /// <summary>One label per image, each 0..9.</summary>

