@@ -5,7 +5,7 @@ namespace GpuCnn.Tests.Datasets;
 
 public sealed class MnistDatasetTests
 {
-    // Five 1x2 images; image i holds pixels (10i, 10i + 1) and label i % 10 skipping through 3, 1, 4, 1, 5.
+    // Five 1x2 images; image i holds pixels (10i, 10i + 1); labels are 3, 1, 4, 1, 5 so that 1 repeats.
     private static MnistDataset Sample() =>
         new([0, 1, 10, 11, 20, 21, 30, 31, 40, 41], [3, 1, 4, 1, 5], rows: 1, columns: 2);
 
