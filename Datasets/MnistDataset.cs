@@ -1,0 +1,132 @@
+namespace GpuCnn.Datasets;
+
+/// <summary>One split of MNIST (or any set of labelled single-channel byte images) held in memory.</summary>
+public sealed class MnistDataset
+{
+    /// <summary>
+    /// Wraps <paramref name="pixels"/> and <paramref name="labels"/> without copying them; the dataset owns them from
+    /// now on.
+    /// </summary>
+    /// <param name="pixels">Count * rows * columns bytes, image after image, each row-major.</param>
+    /// <param name="labels">One label per image, each 0..9.</param>
+    /// <param name="rows">Height of every image.</param>
+    /// <param name="columns">Width of every image.</param>
+    public MnistDataset(byte[] pixels, byte[] labels, int rows, int columns)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(columns);
+        if (pixels.LongLength != (long)labels.Length * rows * columns)
+        {
+            throw new ArgumentException(
+                $"{labels.Length} labels of {rows}x{columns} images need {(long)labels.Length * rows * columns} " +
+                $"pixels, but {pixels.Length} were given.",
+                nameof(pixels));
+        }
+        int bad = labels.AsSpan().IndexOfAnyInRange((byte)(IdxReader.MaxLabel + 1), byte.MaxValue);
+        if (bad >= 0)
+        {
+            throw new ArgumentException(
+                $"Label {labels[bad]} of item {bad} is outside 0..{IdxReader.MaxLabel}.", nameof(labels));
+        }
+        Pixels = pixels;
+        Labels = labels;
+        Rows = rows;
+        Columns = columns;
+    }
+
+    /// <summary>Number of images.</summary>
+    public int Count => Labels.Length;
+
+    /// <summary>Height of every image in pixels.</summary>
+    public int Rows { get; }
+
+    /// <summary>Width of every image in pixels.</summary>
+    public int Columns { get; }
+
+    /// <summary>Pixels per image, <see cref="Rows"/> * <see cref="Columns"/>.</summary>
+    public int ImageSize => Rows * Columns;
+
+    /// <summary>All pixels, <see cref="Count"/> * <see cref="Rows"/> * <see cref="Columns"/> bytes, row-major.
+    /// </summary>
+    public byte[] Pixels { get; }
+
+    /// <summary>One label per image, each 0..9.</summary>
+    public byte[] Labels { get; }
+
+    /// <summary>The pixels of image <paramref name="index"/>, row-major.</summary>
+    public ReadOnlySpan<byte> Image(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+        return Pixels.AsSpan(index * ImageSize, ImageSize);
+    }
+
+    /// <summary>
+    /// Loads an IDX image file and its IDX label file. Either may be raw or gzip-compressed; that is told from the
+    /// content, not the extension.
+    /// </summary>
+    /// <exception cref="InvalidDataException">
+    /// A file is malformed, truncated or corrupt, or the two files hold different numbers of items. The message names
+    /// the file and, where it applies, the byte offset.
+    /// </exception>
+    public static MnistDataset Load(string imagesPath, string labelsPath)
+    {
+        ArgumentNullException.ThrowIfNull(imagesPath);
+        ArgumentNullException.ThrowIfNull(labelsPath);
+        IdxImages images = IdxReader.ReadImages(imagesPath);
+        byte[] labels = IdxReader.ReadLabels(labelsPath);
+        if (images.Count != labels.Length)
+        {
+            throw new InvalidDataException(
+                $"{imagesPath} holds {images.Count} images but {labelsPath} holds {labels.Length} labels; " +
+                "they must come from the same split.");
+        }
+        return new MnistDataset(images.Pixels, labels, images.Rows, images.Columns);
+    }
+
+    /// <summary>A copy of <paramref name="count"/> images starting at image <paramref name="start"/>.</summary>
+    public MnistDataset Slice(int start, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (start > Count - count)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(count), $"Slice({start}, {count}) runs past the end of a dataset of {Count} images.");
+        }
+        byte[] pixels = Pixels.AsSpan(start * ImageSize, count * ImageSize).ToArray();
+        byte[] labels = Labels.AsSpan(start, count).ToArray();
+        return new MnistDataset(pixels, labels, Rows, Columns);
+    }
+
+    /// <summary>
+    /// A copy of the images whose label passes <paramref name="labelFilter"/>, in their original order; for example
+    /// the digits 0..4 only, to pretrain before transferring to 5..9.
+    /// </summary>
+    public MnistDataset Where(Func<byte, bool> labelFilter)
+    {
+        ArgumentNullException.ThrowIfNull(labelFilter);
+        int kept = 0;
+        var keep = new bool[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            keep[i] = labelFilter(Labels[i]);
+            kept += keep[i] ? 1 : 0;
+        }
+        var pixels = new byte[kept * ImageSize];
+        var labels = new byte[kept];
+        int next = 0;
+        for (int i = 0; i < Count; i++)
+        {
+            if (!keep[i])
+            {
+                continue;
+            }
+            Image(i).CopyTo(pixels.AsSpan(next * ImageSize));
+            labels[next++] = Labels[i];
+        }
+        return new MnistDataset(pixels, labels, Rows, Columns);
+    }
+}
