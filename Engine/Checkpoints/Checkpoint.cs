@@ -1,0 +1,95 @@
+using System.Globalization;
+using GpuCnn.Engine.Optimizers;
+
+namespace GpuCnn.Engine.Checkpoints;
+
+/// <summary>
+/// Saves and restores a network's parameters (PyTorch names: <c>conv1.weight</c>) and, optionally, its
+/// optimizer's state (<c>optimizer.conv1.weight.exp_avg</c>) and progress in one safetensors file.
+/// </summary>
+public static class Checkpoint
+{
+    private const string OptimizerPrefix = "optimizer.";
+
+    /// <summary>Writes the checkpoint atomically.</summary>
+    public static void Save(string path, Network network, Optimizer? optimizer = null,
+        IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var tensors = network.Parameters().Select(p => new NamedTensor(p.Name, p.Shape.ToArray(), p.ToArray())).ToList();
+        var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
+        {
+            ["format"] = "gpucnn",
+        };
+        if (optimizer is not null)
+        {
+            meta["optimizer"] = optimizer.Name;
+            meta["optimizer_step"] = optimizer.StepCount.ToString(CultureInfo.InvariantCulture);
+            meta["learning_rate"] = optimizer.LearningRate.ToString("R", CultureInfo.InvariantCulture);
+            foreach (var (name, buffer) in optimizer.State)
+            {
+                var parameter = network.Parameter(name[..name.LastIndexOf('.')]);
+                tensors.Add(new NamedTensor(OptimizerPrefix + name, parameter.Shape.ToArray(), buffer.ToArray()));
+            }
+        }
+
+        SafeTensors.Write(path, tensors, meta);
+    }
+
+    /// <summary>
+    /// Loads parameters by name (and optimizer state when <paramref name="optimizer"/> is given) and returns the
+    /// metadata. Every parameter of the network must be present with its shape; otherwise nothing is changed and
+    /// the error lists what is missing or mismatched.
+    /// </summary>
+    public static Dictionary<string, string> Load(string path, Network network, Optimizer? optimizer = null)
+    {
+        var (tensors, metadata) = SafeTensors.Read(path);
+        var byName = tensors.ToDictionary(t => t.Name);
+        var problems = new List<string>();
+        foreach (var p in network.Parameters())
+        {
+            if (!byName.TryGetValue(p.Name, out var t))
+            {
+                problems.Add($"'{p.Name}' is missing");
+            }
+            else if (!t.Shape.SequenceEqual(p.Shape.ToArray()))
+            {
+                problems.Add($"'{p.Name}' has shape ({string.Join(", ", t.Shape)}) in the file but {p.Shape} in " +
+                    "the network");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidDataException($"{path}: does not fit the network: {string.Join("; ", problems)}.");
+        }
+
+        foreach (var p in network.Parameters())
+        {
+            p.Load(byName[p.Name].Data);
+        }
+
+        if (optimizer is not null && metadata.TryGetValue("optimizer", out var kind))
+        {
+            if (kind != optimizer.Name)
+            {
+                throw new InvalidDataException(
+                    $"{path}: holds {kind} optimizer state, but the run uses {optimizer.Name}.");
+            }
+
+            optimizer.InitializeState();
+            foreach (var (name, buffer) in optimizer.State)
+            {
+                if (!byName.TryGetValue(OptimizerPrefix + name, out var t) || t.Data.Length != buffer.Length)
+                {
+                    throw new InvalidDataException($"{path}: optimizer state '{name}' is missing or has the wrong size.");
+                }
+
+                buffer.Accelerator.CopyFromHost(t.Data, buffer);
+            }
+
+            optimizer.RestoreStepCount(int.Parse(metadata["optimizer_step"], CultureInfo.InvariantCulture));
+        }
+
+        return metadata;
+    }
+}

@@ -1,0 +1,188 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace GpuCnn.Engine.Checkpoints;
+
+/// <summary>One float32 tensor of a safetensors file.</summary>
+public sealed record NamedTensor(string Name, int[] Shape, float[] Data);
+
+/// <summary>
+/// The safetensors format: an 8-byte little-endian header length, a JSON header mapping each name to its dtype,
+/// shape and byte range, then the raw little-endian data. PyTorch's <c>safetensors.torch</c> reads and writes it.
+/// </summary>
+public static class SafeTensors
+{
+    private const long MaxHeaderBytes = 100L << 20;
+
+    /// <summary>Writes tensors and string metadata to <paramref name="path"/> atomically (temporary file, then
+    /// rename), so an interrupted save never damages the previous file.</summary>
+    public static void Write(string path, IEnumerable<NamedTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
+    {
+        var list = tensors.ToList();
+        var header = new JsonObject();
+        if (metadata is { Count: > 0 })
+        {
+            var meta = new JsonObject();
+            foreach (var (key, value) in metadata)
+            {
+                meta[key] = value;
+            }
+
+            header["__metadata__"] = meta;
+        }
+
+        long offset = 0;
+        foreach (var t in list)
+        {
+            var expected = t.Shape.Aggregate(1L, (a, b) => a * b);
+            if (expected != t.Data.Length)
+            {
+                throw new ArgumentException(
+                    $"Tensor '{t.Name}' has shape ({string.Join(", ", t.Shape)}) but {t.Data.Length} values.");
+            }
+
+            var bytes = (long)t.Data.Length * sizeof(float);
+            header[t.Name] = new JsonObject
+            {
+                ["dtype"] = "F32",
+                ["shape"] = new JsonArray(t.Shape.Select(d => (JsonNode)d).ToArray()),
+                ["data_offsets"] = new JsonArray(offset, offset + bytes),
+            };
+            offset += bytes;
+        }
+
+        var json = Encoding.UTF8.GetBytes(header.ToJsonString());
+        // The data should start 8-byte aligned; pad the header with spaces as the format allows.
+        var padded = (json.Length + 7) / 8 * 8;
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                Span<byte> length = stackalloc byte[8];
+                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
+                stream.Write(length);
+                stream.Write(json);
+                for (var i = json.Length; i < padded; i++)
+                {
+                    stream.WriteByte((byte)' ');
+                }
+
+                foreach (var t in list)
+                {
+                    if (BitConverter.IsLittleEndian)
+                    {
+                        stream.Write(MemoryMarshal.AsBytes(t.Data.AsSpan()));
+                    }
+                    else
+                    {
+                        var four = new byte[4];
+                        foreach (var v in t.Data)
+                        {
+                            BinaryPrimitives.WriteSingleLittleEndian(four, v);
+                            stream.Write(four);
+                        }
+                    }
+                }
+
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>Reads every tensor and the metadata; a malformed file is an error naming the file and what is
+    /// wrong with it.</summary>
+    public static (List<NamedTensor> Tensors, Dictionary<string, string> Metadata) Read(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < 8)
+        {
+            throw Bad(path, $"the file is {bytes.Length} bytes, shorter than the 8-byte header length");
+        }
+
+        var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        if (headerLength > MaxHeaderBytes || 8 + (long)headerLength > bytes.Length)
+        {
+            throw Bad(path, $"the header length {headerLength} at offset 0 runs past the end of the file " +
+                $"({bytes.Length} bytes)");
+        }
+
+        JsonObject header;
+        try
+        {
+            header = JsonNode.Parse(bytes.AsSpan(8, (int)headerLength))?.AsObject()
+                ?? throw Bad(path, "the header is not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw Bad(path, $"the JSON header (offset 8) does not parse: {e.Message}");
+        }
+
+        var dataStart = 8 + (long)headerLength;
+        var metadata = new Dictionary<string, string>();
+        var tensors = new List<NamedTensor>();
+        foreach (var (name, node) in header)
+        {
+            if (name == "__metadata__")
+            {
+                foreach (var (key, value) in node!.AsObject())
+                {
+                    metadata[key] = value?.GetValue<string>() ?? "";
+                }
+
+                continue;
+            }
+
+            var entry = node?.AsObject() ?? throw Bad(path, $"tensor '{name}' has no description");
+            var dtype = entry["dtype"]?.GetValue<string>();
+            if (dtype != "F32")
+            {
+                throw Bad(path, $"tensor '{name}' is {dtype}; only F32 is supported");
+            }
+
+            var shape = entry["shape"]!.AsArray().Select(d => d!.GetValue<int>()).ToArray();
+            var offsets = entry["data_offsets"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
+            var count = shape.Aggregate(1L, (a, b) => a * b);
+            if (offsets.Length != 2 || offsets[1] - offsets[0] != count * sizeof(float) ||
+                dataStart + offsets[1] > bytes.Length || offsets[0] < 0)
+            {
+                throw Bad(path, $"tensor '{name}' of shape ({string.Join(", ", shape)}) claims bytes " +
+                    $"[{string.Join(", ", offsets)}) after offset {dataStart}, which does not fit the file " +
+                    $"({bytes.Length} bytes)");
+            }
+
+            var data = new float[count];
+            var source = bytes.AsSpan((int)(dataStart + offsets[0]), (int)(count * sizeof(float)));
+            if (BitConverter.IsLittleEndian)
+            {
+                source.CopyTo(MemoryMarshal.AsBytes(data.AsSpan()));
+            }
+            else
+            {
+                for (var i = 0; i < data.Length; i++)
+                {
+                    data[i] = BinaryPrimitives.ReadSingleLittleEndian(source[(i * 4)..]);
+                }
+            }
+
+            tensors.Add(new NamedTensor(name, shape, data));
+        }
+
+        return (tensors, metadata);
+    }
+
+    private static InvalidDataException Bad(string path, string problem) =>
+        new($"{path}: not a valid safetensors file: {problem}.");
+}

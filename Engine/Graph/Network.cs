@@ -1,0 +1,228 @@
+using GpuCnn.Engine.Nodes;
+using GpuCnn.Kernels;
+
+namespace GpuCnn.Engine;
+
+/// <summary>
+/// A built graph on one accelerator: the schedule of nodes, their parameters and their buffers. Forward runs the
+/// schedule in order, backward in reverse; nothing is read back unless asked.
+/// </summary>
+public sealed class Network : IDisposable
+{
+    private readonly List<Node> schedule;
+    private readonly List<Parameter> parameters = [];
+    private readonly RunContext context;
+    private readonly List<DeviceBuffer> gradientBuffers = [];
+    private readonly ulong seed;
+    private ulong trainingSteps;
+
+    internal Network(List<Node> schedule, Accelerator accelerator, int maxBatch, ulong seed)
+    {
+        this.schedule = schedule;
+        this.seed = seed;
+        Accelerator = accelerator;
+        MaxBatch = maxBatch;
+        context = new RunContext(accelerator);
+        var random = new SeededRandom(seed);
+        foreach (var node in schedule)
+        {
+            foreach (var spec in node.DeclareParameters())
+            {
+                var value = accelerator.Allocate(spec.Shape.Size);
+                var grad = accelerator.AllocateZeroed(spec.Shape.Size);
+                var bound = 1f / MathF.Sqrt(spec.FanIn);
+                var init = new float[spec.Shape.Size];
+                for (var i = 0; i < init.Length; i++)
+                {
+                    init[i] = random.NextUniform(-bound, bound);
+                }
+
+                accelerator.CopyFromHost(init, value);
+                var parameter = new Parameter($"{node.Name}.{spec.Suffix}", spec.Shape, value, grad);
+                node.AddParameter(parameter);
+                parameters.Add(parameter);
+            }
+
+            if (node.IsView)
+            {
+                node.Output = node.Inputs[0].Output;
+                node.Grad = node.Inputs[0].Grad;
+            }
+            else
+            {
+                node.Output = accelerator.Allocate(maxBatch * node.OutputShape.Size);
+                if (node.RequiresGrad)
+                {
+                    node.Grad = accelerator.Allocate(maxBatch * node.OutputShape.Size);
+                    gradientBuffers.Add(node.Grad);
+                }
+            }
+
+            node.AllocateState(accelerator, maxBatch);
+        }
+
+        IsTraining = true;
+    }
+
+    /// <summary>The accelerator holding every buffer.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>The largest batch the buffers were planned for.</summary>
+    public int MaxBatch { get; }
+
+    /// <summary>Nodes in schedule order (the input first).</summary>
+    public IReadOnlyList<Node> Nodes => schedule;
+
+    /// <summary>The input node.</summary>
+    public Node Input => schedule[0];
+
+    /// <summary>The output node.</summary>
+    public Node Output => schedule[^1];
+
+    /// <summary>Per-sample input shape.</summary>
+    public Shape InputShape => Input.OutputShape;
+
+    /// <summary>Per-sample output shape.</summary>
+    public Shape OutputShape => Output.OutputShape;
+
+    /// <summary>True in training mode (dropout on), false in evaluation mode.</summary>
+    public bool IsTraining { get; private set; }
+
+    /// <summary>All parameters in schedule order, weight before bias.</summary>
+    public IReadOnlyList<Parameter> Parameters() => parameters;
+
+    /// <summary>Total learnable elements.</summary>
+    public long ParameterCount => parameters.Sum(p => (long)p.Length);
+
+    /// <summary>A parameter by its dotted name.</summary>
+    public Parameter Parameter(string name) => parameters.FirstOrDefault(p => p.Name == name) ??
+        throw new KeyNotFoundException($"No parameter named '{name}'; the network has " +
+            $"{string.Join(", ", parameters.Select(p => p.Name))}.");
+
+    /// <summary>A node by name.</summary>
+    public Node Node(string name) => schedule.FirstOrDefault(n => n.Name == name) ??
+        throw new KeyNotFoundException($"No node named '{name}'.");
+
+    /// <summary>Switches to training mode.</summary>
+    public void Train() => IsTraining = true;
+
+    /// <summary>Switches to evaluation mode.</summary>
+    public void Eval() => IsTraining = false;
+
+    /// <summary>The device buffer holding a node's output for the last forward pass.</summary>
+    public DeviceBuffer OutputOf(Node node) => node.Output;
+
+    /// <summary>The device buffer holding a node's output gradient, if it has one.</summary>
+    public DeviceBuffer? GradOf(Node node) => node.Grad;
+
+    /// <summary>Copies a batch (batch, InputShape) from the host and runs the forward pass.</summary>
+    public void Forward(ReadOnlySpan<float> input, int batch)
+    {
+        CheckBatch(batch);
+        var expected = batch * InputShape.Size;
+        if (input.Length < expected)
+        {
+            throw new ArgumentException(
+                $"Input holds {input.Length} floats; a batch of {batch} x {InputShape} needs {expected}.");
+        }
+
+        Accelerator.CopyFromHost(input[..expected], Input.Output);
+        Forward(batch);
+    }
+
+    /// <summary>Runs the forward pass on the batch already in the input buffer.</summary>
+    public void Forward(int batch)
+    {
+        CheckBatch(batch);
+        context.Batch = batch;
+        context.Training = IsTraining;
+        if (IsTraining)
+        {
+            trainingSteps++;
+            context.StepSeed = seed * 0xD1B54A32D192ED03UL + trainingSteps;
+        }
+
+        for (var i = 1; i < schedule.Count; i++)
+        {
+            schedule[i].Forward(context);
+        }
+    }
+
+    /// <summary>
+    /// Runs backward from <paramref name="from"/>, whose output gradient the caller has written (a loss does).
+    /// Other activation gradients are cleared first; parameter gradients accumulate until zeroed.
+    /// </summary>
+    public void Backward(Node from)
+    {
+        if (from.Grad is null)
+        {
+            throw new InvalidOperationException($"Node '{from.Name}' has no gradient: nothing before it learns.");
+        }
+
+        foreach (var buffer in gradientBuffers)
+        {
+            if (!ReferenceEquals(buffer, from.Grad))
+            {
+                Accelerator.Fill(buffer, 0f);
+            }
+        }
+
+        for (var i = from.Index; i > 0; i--)
+        {
+            if (schedule[i].RequiresGrad)
+            {
+                schedule[i].Backward(context);
+            }
+        }
+    }
+
+    /// <summary>Sets every parameter gradient to zero.</summary>
+    public void ZeroGrad()
+    {
+        foreach (var p in parameters)
+        {
+            Accelerator.Fill(p.Grad, 0f);
+        }
+    }
+
+    /// <summary>Runs forward in evaluation mode and returns the outputs (batch, OutputShape).</summary>
+    public float[] Predict(ReadOnlySpan<float> input, int batch)
+    {
+        var training = IsTraining;
+        Eval();
+        try
+        {
+            Forward(input, batch);
+            var result = new float[batch * OutputShape.Size];
+            Accelerator.CopyToHost(Output.Output, result);
+            return result;
+        }
+        finally
+        {
+            IsTraining = training;
+        }
+    }
+
+    /// <summary>Returns every buffer to the accelerator's pool.</summary>
+    public void Dispose()
+    {
+        var released = new HashSet<DeviceBuffer>(ReferenceEqualityComparer.Instance);
+        foreach (var buffer in schedule.Where(n => !n.IsView).SelectMany(n => new[] { n.Output, n.Grad })
+                     .Concat(parameters.SelectMany(p => new[] { p.Value, p.Grad })))
+        {
+            if (buffer is not null && released.Add(buffer))
+            {
+                buffer.Release();
+            }
+        }
+    }
+
+    private void CheckBatch(int batch)
+    {
+        if (batch < 1 || batch > MaxBatch)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batch), batch,
+                $"The network was built for batches of 1 to {MaxBatch}.");
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using GpuCnn.Kernels;
+
+namespace GpuCnn.Engine.Optimizers;
+
+/// <summary>
+/// Updates parameters from their gradients with kernels on the parameters' accelerator. State tensors
+/// (momentum, moments) are named as PyTorch names them, so checkpoints carry them.
+/// </summary>
+public abstract class Optimizer : IDisposable
+{
+    private readonly Dictionary<string, DeviceBuffer> state = [];
+
+    /// <summary>Creates an optimizer for <paramref name="parameters"/> with learning rate <paramref name="lr"/>.</summary>
+    protected Optimizer(IEnumerable<Parameter> parameters, float lr)
+    {
+        Parameters = parameters.ToList();
+        if (Parameters.Count == 0)
+        {
+            throw new ArgumentException("An optimizer needs at least one parameter.", nameof(parameters));
+        }
+
+        if (!(lr >= 0f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(lr), lr, "The learning rate must not be negative.");
+        }
+
+        LearningRate = lr;
+    }
+
+    /// <summary>The parameters updated.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>The current learning rate (schedules change it between steps).</summary>
+    public float LearningRate { get; set; }
+
+    /// <summary>Updates taken so far.</summary>
+    public int StepCount { get; protected set; }
+
+    /// <summary>PyTorch's class name: <c>SGD</c>, <c>Adam</c>, <c>Adadelta</c>.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Zeroes every parameter gradient.</summary>
+    public void ZeroGrad()
+    {
+        foreach (var p in Parameters)
+        {
+            p.Grad.Accelerator.Fill(p.Grad, 0f);
+        }
+    }
+
+    /// <summary>Applies one update to every parameter that requires a gradient.</summary>
+    public void Step()
+    {
+        StepCount++;
+        foreach (var p in Parameters)
+        {
+            if (p.RequiresGrad)
+            {
+                Update(p);
+            }
+        }
+    }
+
+    /// <summary>State tensors by name, <c>{parameter}.{state}</c>: what a checkpoint saves.</summary>
+    public IReadOnlyDictionary<string, DeviceBuffer> State => state;
+
+    /// <summary>Restores the step count after loading state.</summary>
+    public void RestoreStepCount(int steps) => StepCount = steps;
+
+    /// <summary>Updates one parameter.</summary>
+    protected abstract void Update(Parameter p);
+
+    /// <summary>A zero-initialised state tensor for <paramref name="p"/>, created on first use.</summary>
+    protected DeviceBuffer StateOf(Parameter p, string name)
+    {
+        var key = $"{p.Name}.{name}";
+        if (!state.TryGetValue(key, out var buffer))
+        {
+            buffer = p.Value.Accelerator.AllocateZeroed(p.Length);
+            state[key] = buffer;
+        }
+
+        return buffer;
+    }
+
+    /// <summary>Creates every state tensor now, so that loading a checkpoint finds them.</summary>
+    public abstract void InitializeState();
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var buffer in state.Values)
+        {
+            buffer.Release();
+        }
+
+        state.Clear();
+        GC.SuppressFinalize(this);
+    }
+}
