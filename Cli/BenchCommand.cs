@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using GpuCnn.Engine;
+using GpuCnn.Engine.Optimizers;
+using GpuCnn.Engine.Training;
+using GpuCnn.Models;
+
+namespace GpuCnn.Cli;
+
+/// <summary><c>gpucnn bench</c>: training throughput (forward, backward, Adam step) on random MNIST-shaped
+/// batches, the median of several timed runs; the last line is JSON for scripts.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var batchSize = CommonOptions.BatchSize();
+        var device = CommonOptions.Device();
+        var steps = new Option<int>("--steps") { Description = "Timed steps per run", DefaultValueFactory = _ => 300 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first", DefaultValueFactory = _ => 30 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed runs (median reported)", DefaultValueFactory = _ => 3 };
+        var command = new Command("bench", "Measure training throughput in images per second")
+        {
+            model, batchSize, device, steps, warmup, repeats,
+        };
+        command.SetAction(parse =>
+        {
+            var name = parse.GetValue(model)!;
+            var batch = parse.GetValue(batchSize);
+            using var accelerator = Devices.Open(parse.GetValue(device)!);
+            using var network = ModelZoo.Build(name, accelerator, batch, seed: 0);
+            using var optimizer = new Adam(network.Parameters());
+            using var trainer = new Trainer(network, optimizer);
+            var random = new SeededRandom(1);
+            var inputs = new float[batch * network.InputShape.Size];
+            var labels = new int[batch];
+            for (var i = 0; i < inputs.Length; i++)
+            {
+                inputs[i] = random.NextUniform(-1f, 2.5f);
+            }
+
+            for (var i = 0; i < labels.Length; i++)
+            {
+                labels[i] = (int)(random.NextUInt64() % 10);
+            }
+
+            for (var i = 0; i < parse.GetValue(warmup); i++)
+            {
+                trainer.Step(inputs, labels, batch);
+            }
+
+            var rates = new List<double>();
+            var buffersBefore = accelerator.BuffersCreated;
+            for (var r = 0; r < parse.GetValue(repeats); r++)
+            {
+                var clock = Stopwatch.StartNew();
+                var n = parse.GetValue(steps);
+                for (var i = 0; i < n; i++)
+                {
+                    trainer.Step(inputs, labels, batch);
+                }
+
+                accelerator.Synchronize();
+                rates.Add(n * batch / clock.Elapsed.TotalSeconds);
+            }
+
+            rates.Sort();
+            var median = rates[rates.Count / 2];
+            var c = CultureInfo.InvariantCulture;
+            Console.WriteLine(string.Create(c,
+                $"{name} batch {batch} on {accelerator.Name}: {median:N0} images/s (runs: " +
+                $"{string.Join(", ", rates.Select(x => x.ToString("N0", c)))}); buffers created while timed: " +
+                $"{accelerator.BuffersCreated - buffersBefore}"));
+            Console.WriteLine(string.Create(c,
+                $"{{\"model\": \"{name}\", \"batch_size\": {batch}, \"device\": \"{accelerator.Kind}\", " +
+                $"\"images_per_second\": {median:F1}}}"));
+            return 0;
+        });
+        return command;
+    }
+}

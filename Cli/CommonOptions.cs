@@ -1,0 +1,51 @@
+using System.CommandLine;
+using GpuCnn.Datasets;
+using GpuCnn.Models;
+
+namespace GpuCnn.Cli;
+
+/// <summary>Options several commands share.</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Model(bool required = false)
+    {
+        var option = new Option<string>("--model")
+        {
+            Description = $"Model: {string.Join(", ", ModelZoo.Names)}",
+            DefaultValueFactory = _ => "lenet5",
+            Required = required,
+        };
+        option.AcceptOnlyFromAmong([.. ModelZoo.Names]);
+        return option;
+    }
+
+    public static Option<string> Device()
+    {
+        var option = new Option<string>("--device")
+        {
+            Description = "Accelerator: auto (the best present) or cpu",
+            DefaultValueFactory = _ => "auto",
+        };
+        option.AcceptOnlyFromAmong(Devices.Choices);
+        return option;
+    }
+
+    public static Option<string> DataDir() => new("--data-dir")
+    {
+        Description = "Folder of the MNIST IDX files (fetched there when absent); default $GPUCNN_DATA_DIR or ./data/mnist",
+        DefaultValueFactory = _ => Mnist.DefaultDataDir,
+    };
+
+    public static Option<int> BatchSize() => new("--batch-size")
+    {
+        Description = "Samples per step",
+        DefaultValueFactory = _ => 64,
+    };
+
+    public static Option<string> Dataset()
+    {
+        var option = new Option<string>("--dataset") { Description = "Dataset", DefaultValueFactory = _ => "mnist" };
+        option.AcceptOnlyFromAmong("mnist");
+        return option;
+    }
+}
