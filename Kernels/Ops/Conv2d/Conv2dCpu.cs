@@ -19,7 +19,7 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
     private float* y;
     private float* dWorkers;
     private int partialLength;
-    private int[] touched = [];
+    private int partitions;
 
     public Conv2dCpu(CpuWorkers workers, CpuScratch scratch)
     {
@@ -52,23 +52,15 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
     public void BackwardFilter(in Conv2dGeometry geometry, float* input, float* dOutput, float* dWeight, float* dBias)
     {
         Set(Mode.BackwardFilter, geometry, input, dWeight, dBias, dOutput);
+        // NOTE: each partial sum owns a fixed, contiguous range of images and the partials are added in a fixed
+        // order, so the weight gradient is bitwise the same whichever thread runs which range.
+        partitions = Math.Min(workers.Count, g.N);
         partialLength = g.WeightLength + g.K;
-        dWorkers = scratch.Shared(0, partialLength * workers.Count);
-        if (touched.Length != workers.Count)
+        dWorkers = scratch.Shared(0, partialLength * partitions);
+        workers.Run(this, partitions);
+        for (var part = 0; part < partitions; part++)
         {
-            touched = new int[workers.Count];
-        }
-
-        Array.Clear(touched);
-        workers.Run(this, g.N);
-        for (var worker = 0; worker < workers.Count; worker++)
-        {
-            if (touched[worker] == 0)
-            {
-                continue;
-            }
-
-            var partial = dWorkers + (long)worker * partialLength;
+            var partial = dWorkers + (long)part * partialLength;
             Add(partial, w, g.WeightLength);
             if (b != null)
             {
@@ -88,7 +80,13 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
                 BackwardDataImage(n, worker);
                 break;
             default:
-                BackwardFilterImage(n, worker);
+                var partial = dWorkers + (long)n * partialLength;
+                new Span<float>(partial, partialLength).Clear();
+                for (int image = n * g.N / partitions, end = (n + 1) * g.N / partitions; image < end; image++)
+                {
+                    BackwardFilterImage(image, worker, partial);
+                }
+
                 break;
         }
     }
@@ -161,16 +159,10 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
         }
     }
 
-    private void BackwardFilterImage(int n, int worker)
+    private void BackwardFilterImage(int n, int worker, float* partial)
     {
-        // Here w is dw, b is db, y is dy.
+        // Here w is dw, b is db, y is dy; the image's contribution goes into its range's partial sum.
         int pq = g.P * g.Q, rows = ColumnRows, kg = g.KPerGroup;
-        var partial = dWorkers + (long)worker * partialLength;
-        if (touched[worker] == 0)
-        {
-            touched[worker] = 1;
-            new Span<float>(partial, partialLength).Clear();
-        }
 
         var image = x + (long)n * g.C * g.H * g.W;
         var dOutput = y + (long)n * g.K * pq;
