@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Training throughput (images/s, forward + backward + Adam step, batch 64) of gpu-cnn's CPU backend beside
+# PyTorch on the same machine in the same run. The two alternate so that both see the same machine state.
+#   Benchmarks/train-throughput.sh [model ...]        (default: lenet5 seednet)
+# Needs Debian's python3-torch and libopenblas0-pthread (see Benchmarks/peer/README.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+models=("${@:-lenet5}")
+[ $# -eq 0 ] && models=(lenet5 seednet)
+rounds="${ROUNDS:-3}"
+python=/usr/bin/python3
+dotnet build Cli -c Release -nologo -v quiet >/dev/null
+gpucnn=(dotnet Cli/bin/Release/net10.0/gpucnn.dll)
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# Both programs end with a JSON line; gpu-cnn names the figure images_per_second, the peer script images_per_s.
+rate() {
+    "$python" -c 'import json, sys
+d = json.loads(sys.stdin.read().strip().splitlines()[-1])
+print(d.get("images_per_second", d.get("images_per_s")))'
+}
+
+printf '%-8s %14s %14s %7s\n' model gpu-cnn pytorch ratio
+for model in "${models[@]}"; do
+    ours=(); theirs=()
+    for _ in $(seq "$rounds"); do
+        ours+=("$("${gpucnn[@]}" bench --model "$model" --device cpu --repeats 1 | rate)")
+        theirs+=("$("$python" Benchmarks/peer/train_throughput.py --model "$model" --threads 2 --repeats 1 | rate)")
+    done
+    a=$(printf '%s\n' "${ours[@]}" | median)
+    b=$(printf '%s\n' "${theirs[@]}" | median)
+    printf '%-8s %14.0f %14.0f %6.2fx\n' "$model" "$a" "$b" "$(echo "$a / $b" | bc -l)"
+done
