@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -28,13 +29,8 @@ internal static unsafe class GemmPacking
             }
             else
             {
-                // op(A)(i, p) = a[i * lda + p]: a transpose; read rows contiguously, write with stride mr.
-                for (int i = 0; i < rows; i++)
-                {
-                    float* src = a + (s + i) * lda;
-                    float* col = d + i;
-                    for (int p = 0; p < kc; p++) col[p * mr] = src[p];
-                }
+                // op(A)(i, p) = a[i * lda + p]: the strip is a transpose of rows of A.
+                Transpose(a + s * lda, lda, rows, kc, d, mr);
             }
         }
     }
@@ -57,14 +53,9 @@ internal static unsafe class GemmPacking
             }
             else
             {
-                // op(B)(p, j) = b[j * ldb + p]: a transpose; read B rows contiguously, write with stride nr.
+                // op(B)(p, j) = b[j * ldb + p]: the strip is a transpose of rows of B.
                 if (cols < nr) ZeroTail(d, nr, cols, kc);
-                for (int j = 0; j < cols; j++)
-                {
-                    float* src = b + (s + j) * ldb;
-                    float* col = d + j;
-                    for (int p = 0; p < kc; p++) col[p * nr] = src[p];
-                }
+                Transpose(b + s * ldb, ldb, cols, kc, d, nr);
             }
         }
     }
@@ -92,6 +83,79 @@ internal static unsafe class GemmPacking
         {
             new ReadOnlySpan<float>(src + p * srcStride, len).CopyTo(new Span<float>(dst + p * dstStride, len));
         }
+    }
+
+    /// <summary>
+    /// dst[p * dstStride + r] = src[r * srcStride + p] for r &lt; rows, p &lt; len. Blocks of 8 x 8 are transposed
+    /// in registers (a scalar transpose costs a load and a store per element, the dominant cost of small GEMMs
+    /// that pack a transposed operand); only the ragged k tail goes element by element.
+    /// </summary>
+    private static void Transpose(float* src, nint srcStride, int rows, int len, float* dst, int dstStride)
+    {
+        int vecLen = Avx512F.VL.IsSupported ? len / 8 * 8 : 0;
+        for (int r0 = 0; r0 < rows; r0 += 8)
+        {
+            int lanes = Math.Min(8, rows - r0);
+            float* s = src + r0 * srcStride;
+            float* d = dst + r0;
+            if (vecLen > 0)
+            {
+                Transpose8Rows(s, srcStride, lanes, vecLen, d, dstStride);
+            }
+
+            for (int r = 0; r < lanes; r++)
+            {
+                for (int p = vecLen; p < len; p++) d[p * dstStride + r] = s[r * srcStride + p];
+            }
+        }
+    }
+
+    /// <summary>Transposes up to 8 rows by <paramref name="len"/> (a multiple of 8) columns.</summary>
+    private static void Transpose8Rows(float* s, nint srcStride, int lanes, int len, float* d, int dstStride)
+    {
+        // Rows past `lanes` are not read (they may lie past the matrix); they transpose as zeros and are masked
+        // off at the store.
+        Vector256<float> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(lanes)).AsSingle();
+        bool full = lanes == 8;
+        for (int p = 0; p < len; p += 8)
+        {
+            float* sp = s + p;
+            Vector256<float> r0 = Vector256.Load(sp);
+            Vector256<float> r1 = lanes > 1 ? Vector256.Load(sp + srcStride) : default;
+            Vector256<float> r2 = lanes > 2 ? Vector256.Load(sp + 2 * srcStride) : default;
+            Vector256<float> r3 = lanes > 3 ? Vector256.Load(sp + 3 * srcStride) : default;
+            Vector256<float> r4 = lanes > 4 ? Vector256.Load(sp + 4 * srcStride) : default;
+            Vector256<float> r5 = lanes > 5 ? Vector256.Load(sp + 5 * srcStride) : default;
+            Vector256<float> r6 = lanes > 6 ? Vector256.Load(sp + 6 * srcStride) : default;
+            Vector256<float> r7 = lanes > 7 ? Vector256.Load(sp + 7 * srcStride) : default;
+
+            // Interleave pairs of rows, then pairs of pairs; each 128-bit half then holds 4 rows of one column,
+            // and the final lane swap joins the halves into whole 8-row columns.
+            Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+            Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+            Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+            Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+            Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+            Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+            Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+            Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+            float* dp = d + p * dstStride;
+            Store(dp, Avx.Permute2x128(u0, u4, 0x20), full, mask);
+            Store(dp + dstStride, Avx.Permute2x128(u1, u5, 0x20), full, mask);
+            Store(dp + 2 * dstStride, Avx.Permute2x128(u2, u6, 0x20), full, mask);
+            Store(dp + 3 * dstStride, Avx.Permute2x128(u3, u7, 0x20), full, mask);
+            Store(dp + 4 * dstStride, Avx.Permute2x128(u0, u4, 0x31), full, mask);
+            Store(dp + 5 * dstStride, Avx.Permute2x128(u1, u5, 0x31), full, mask);
+            Store(dp + 6 * dstStride, Avx.Permute2x128(u2, u6, 0x31), full, mask);
+            Store(dp + 7 * dstStride, Avx.Permute2x128(u3, u7, 0x31), full, mask);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* p, Vector256<float> v, bool full, Vector256<float> mask)
+    {
+        if (full) v.Store(p);
+        else Avx512F.VL.MaskStore(p, mask, v);
     }
 
     private static void ZeroTail(float* dst, int stride, int from, int count)
