@@ -64,6 +64,12 @@ internal static unsafe class GemmDriver
         bool transA, bool transB, int m, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb,
         float beta, float* c, nint ldc)
     {
+        if (Isa == GemmIsa.Avx512 && !transA && transB && PreferDot(m, n, k))
+        {
+            DotMicroKernel.Run(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+
         int mr = Mr, nr = Nr;
 
         // A B row stride that is a multiple of 4 KiB maps every row of a strip to the same L1 set.
@@ -132,6 +138,13 @@ internal static unsafe class GemmDriver
             }
         }
     }
+
+    /// <summary>
+    /// A x B^T goes to dot products when C is tiny and k long (a convolution's weight gradient, e.g.
+    /// 6 x 25 x 784): transposing B into panels would then cost more than the multiply. Measured crossover:
+    /// the packed path wins from about 16 x 150 outputs, or below k = 128.
+    /// </summary>
+    private static bool PreferDot(int m, int n, int k) => k >= 128 && (long)m * n <= 512;
 
     /// <summary>Runs the micro-kernel variant for a rows x cols tile.</summary>
     private static void Tile(
