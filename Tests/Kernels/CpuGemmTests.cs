@@ -11,7 +11,7 @@ namespace GpuCnn.Tests.Kernels;
 public class CpuGemmTests
 {
     // (m, n, k): tiny and odd sizes hit every edge tile; the CNN shapes are LeNet-5's forward and backward
-    // products; the rest cross the kc (256), mc (336) and nc (2048) block edges and the parallel threshold.
+    // products; the rest cross the kc (1024), mc (112) and nc (2048) block edges and the parallel threshold.
     public static TheoryData<int, int, int, bool, bool> Cases()
     {
         (int M, int N, int K)[] shapes =
@@ -20,7 +20,7 @@ public class CpuGemmTests
             (100, 1, 7), (1, 100, 13), (14, 32, 16), (15, 33, 17), (28, 64, 8), (29, 17, 300),
             (6, 784, 25), (16, 100, 150), (64, 120, 400), (400, 120, 64), (64, 400, 120), (25, 784, 6),
             (6, 25, 784), (64, 10, 84), (10, 84, 64), (350, 40, 20), (40, 2081, 7), (3, 2100, 5),
-            (150, 130, 260), (300, 40, 200), (3, 5, 130), (22, 23, 129),
+            (150, 130, 260), (300, 40, 200), (3, 5, 130), (22, 23, 129), (20, 40, 1100), (3, 70, 2100),
         ];
         var data = new TheoryData<int, int, int, bool, bool>();
         foreach (var (m, n, k) in shapes)
