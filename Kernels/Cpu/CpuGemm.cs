@@ -1,39 +1,184 @@
+using GpuCnn.Kernels.Cpu.Gemm;
+
 namespace GpuCnn.Kernels.Cpu;
 
-/// <summary>Row-major SGEMM (placeholder until the tiled kernel lands).</summary>
+/// <summary>
+/// Single-precision general matrix multiply for the CPU backend: packed panels, cache blocking and an
+/// AVX-512 register tile (AVX2 or portable fallbacks elsewhere). All matrices are row-major.
+/// </summary>
 public static unsafe class CpuGemm
 {
-    /// <summary>C = alpha * op(A) * op(B) + beta * C.</summary>
-    public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool parallel = true)
-    {
-        for (var i = 0; i < m; i++)
-        {
-            var row = c + (long)i * ldc;
-            for (var j = 0; j < n; j++)
-            {
-                row[j] = beta == 0f ? 0f : row[j] * beta;
-            }
+    /// <summary>
+    /// Below this many floating-point operations (2·m·n·k) a call stays on the calling thread: waking a second
+    /// core costs a few microseconds, which only pays once the multiply itself takes tens of microseconds.
+    /// </summary>
+    public const double ParallelMinFlops = 4e6;
 
-            for (var p = 0; p < k; p++)
+    /// <summary>
+    /// C = alpha · op(A) · op(B) + beta · C, all row-major.
+    /// op(A) is m x k: A is m x k, or k x m when <paramref name="transA"/>; <paramref name="lda"/> is its row
+    /// stride. op(B) is k x n: B is k x n, or n x k when <paramref name="transB"/>. C is m x n with row stride
+    /// <paramref name="ldc"/>. beta == 0 overwrites C without reading it (NaNs in C are ignored); k == 0 scales C
+    /// by beta.
+    /// </summary>
+    /// <param name="transA">Whether A is stored k x m.</param>
+    /// <param name="transB">Whether B is stored n x k.</param>
+    /// <param name="m">Rows of C.</param>
+    /// <param name="n">Columns of C.</param>
+    /// <param name="k">The inner dimension.</param>
+    /// <param name="alpha">Scale of the product.</param>
+    /// <param name="a">First element of A.</param>
+    /// <param name="lda">Row stride of A in floats: at least its stored row length (k, or m when transposed).</param>
+    /// <param name="b">First element of B.</param>
+    /// <param name="ldb">Row stride of B in floats: at least its stored row length (n, or k when transposed).</param>
+    /// <param name="beta">Scale of the existing C.</param>
+    /// <param name="c">First element of C.</param>
+    /// <param name="ldc">Row stride of C in floats, at least n.</param>
+    /// <param name="parallel">
+    /// Split large problems across the cores. Pass false when the caller already runs one GEMM per core
+    /// (for example a convolution that gives each core its own images).
+    /// </param>
+    public static void Sgemm(
+        bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb,
+        float beta, float* c, int ldc, bool parallel = true)
+    {
+        CheckShape(transA, transB, m, n, k, lda, ldb, ldc);
+        if (m == 0 || n == 0) return;
+        if (c is null) throw new ArgumentNullException(nameof(c));
+        if (k == 0 || alpha == 0f)
+        {
+            Scale(m, n, beta, c, ldc);
+            return;
+        }
+
+        if (a is null) throw new ArgumentNullException(nameof(a));
+        if (b is null) throw new ArgumentNullException(nameof(b));
+
+        int threads = parallel && 2.0 * m * n * k >= ParallelMinFlops ? Environment.ProcessorCount : 1;
+        if (threads <= 1)
+        {
+            GemmDriver.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+
+        var problem = new Problem(transA, transB, m, n, k, alpha, (nint)a, lda, (nint)b, ldb, beta, (nint)c, ldc);
+        RunParallel(problem, threads);
+    }
+
+    /// <summary>
+    /// Span form of the pointer overload: checks that each span holds its matrix, pins, and forwards.
+    /// </summary>
+    /// <param name="transA">Whether A is stored k x m.</param>
+    /// <param name="transB">Whether B is stored n x k.</param>
+    /// <param name="m">Rows of C.</param>
+    /// <param name="n">Columns of C.</param>
+    /// <param name="k">The inner dimension.</param>
+    /// <param name="alpha">Scale of the product.</param>
+    /// <param name="a">A, row-major with row stride <paramref name="lda"/>.</param>
+    /// <param name="lda">Row stride of A in floats.</param>
+    /// <param name="b">B, row-major with row stride <paramref name="ldb"/>.</param>
+    /// <param name="ldb">Row stride of B in floats.</param>
+    /// <param name="beta">Scale of the existing C.</param>
+    /// <param name="c">C, row-major with row stride <paramref name="ldc"/>.</param>
+    /// <param name="ldc">Row stride of C in floats.</param>
+    /// <param name="parallel">Split large problems across the cores.</param>
+    public static void Sgemm(
+        bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, bool parallel = true)
+    {
+        CheckShape(transA, transB, m, n, k, lda, ldb, ldc);
+        CheckLength(nameof(a), a.Length, transA ? k : m, transA ? m : k, lda);
+        CheckLength(nameof(b), b.Length, transB ? n : k, transB ? k : n, ldb);
+        CheckLength(nameof(c), c.Length, m, n, ldc);
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            Sgemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, parallel);
+        }
+    }
+
+    private readonly record struct Problem(
+        bool TransA, bool TransB, int M, int N, int K, float Alpha, nint A, int Lda, nint B, int Ldb, float Beta,
+        nint C, int Ldc);
+
+    /// <summary>
+    /// Splits C into disjoint column blocks (or row blocks when C is tall) whole tiles wide, so no two threads
+    /// write the same tile; each thread packs its own panels into its own scratch.
+    /// </summary>
+    private static void RunParallel(Problem p, int threads)
+    {
+        bool splitColumns = p.N >= p.M;
+        int extent = splitColumns ? p.N : p.M;
+        int unit = splitColumns ? GemmDriver.Nr : GemmDriver.Mr;
+        int chunk = (extent + threads - 1) / threads;
+        chunk = (chunk + unit - 1) / unit * unit;
+        int parts = (extent + chunk - 1) / chunk;
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = threads }, part =>
+        {
+            int start = part * chunk;
+            int size = Math.Min(chunk, extent - start);
+            float* a = (float*)p.A, b = (float*)p.B, c = (float*)p.C;
+            if (splitColumns)
             {
-                var av = alpha * (transA ? a[(long)p * lda + i] : a[(long)i * lda + p]);
-                if (!transB)
-                {
-                    var brow = b + (long)p * ldb;
-                    for (var j = 0; j < n; j++)
-                    {
-                        row[j] += av * brow[j];
-                    }
-                }
-                else
-                {
-                    for (var j = 0; j < n; j++)
-                    {
-                        row[j] += av * b[(long)j * ldb + p];
-                    }
-                }
+                b += p.TransB ? (nint)start * p.Ldb : start;
+                GemmDriver.Run(p.TransA, p.TransB, p.M, size, p.K, p.Alpha, a, p.Lda, b, p.Ldb, p.Beta,
+                    c + start, p.Ldc);
             }
+            else
+            {
+                a += p.TransA ? start : (nint)start * p.Lda;
+                GemmDriver.Run(p.TransA, p.TransB, size, p.N, p.K, p.Alpha, a, p.Lda, b, p.Ldb, p.Beta,
+                    c + (nint)start * p.Ldc, p.Ldc);
+            }
+        });
+    }
+
+    private static void Scale(int m, int n, float beta, float* c, nint ldc)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            var row = new Span<float>(c + i * ldc, n);
+            if (beta == 0f)
+            {
+                row.Clear();
+            }
+            else if (beta != 1f)
+            {
+                for (int j = 0; j < n; j++) row[j] *= beta;
+            }
+        }
+    }
+
+    private static void CheckShape(bool transA, bool transB, int m, int n, int k, int lda, int ldb, int ldc)
+    {
+        if (m < 0 || n < 0 || k < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(m), $"Sgemm: sizes must be >= 0, got m={m} n={n} k={k}.");
+        }
+
+        CheckStride(nameof(lda), lda, transA ? m : k, transA ? "m (A is k x m)" : "k (A is m x k)");
+        CheckStride(nameof(ldb), ldb, transB ? k : n, transB ? "k (B is n x k)" : "n (B is k x n)");
+        CheckStride(nameof(ldc), ldc, n, "n (C is m x n)");
+    }
+
+    private static void CheckStride(string name, int stride, int rowLength, string what)
+    {
+        if (stride < Math.Max(1, rowLength))
+        {
+            throw new ArgumentOutOfRangeException(
+                name, $"Sgemm: {name}={stride} is shorter than a stored row; it must be >= {what} = {rowLength}.");
+        }
+    }
+
+    private static void CheckLength(string name, int length, int rows, int cols, int stride)
+    {
+        long needed = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * stride + cols;
+        if (length < needed)
+        {
+            throw new ArgumentException(
+                $"Sgemm: {name} holds {length} floats but a {rows} x {cols} matrix with row stride {stride} needs "
+                + $"{needed}.", name);
         }
     }
 }

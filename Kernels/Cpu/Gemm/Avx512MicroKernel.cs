@@ -1,0 +1,200 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace GpuCnn.Kernels.Cpu.Gemm;
+
+/// <summary>
+/// The AVX-512 register tile: up to 14 rows by 32 columns of C held in 28 zmm accumulators, leaving three of the
+/// 32 registers for two rows of B and one broadcast of A. Each step of k issues 28 FMAs against 2 vector loads
+/// and 14 broadcasts, enough to keep both FMA pipes busy from L1.
+/// </summary>
+internal static unsafe class Avx512MicroKernel
+{
+    /// <summary>Rows of C per full tile.</summary>
+    public const int Mr = 14;
+
+    /// <summary>Columns of C per full tile (two 16-lane vectors).</summary>
+    public const int Nr = 32;
+
+    /// <summary>
+    /// One tile: C[0..rows, 0..nr) = alpha * A * B + beta * C, where rows = <typeparamref name="TRows"/> and
+    /// nr &lt;= 16 * <typeparamref name="TVecs"/>. A(i, p) is a[p * aStep + i]; B(p, j) is b[p * bStep + j] and
+    /// 16 * TVecs columns of each B row must be readable (packed panels are zero padded). beta == 0 never reads C.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile<TRows, TVecs>(
+        int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint ldc, float alpha, float beta, int nr)
+        where TRows : struct, IConstant
+        where TVecs : struct, IConstant
+    {
+        bool two = TVecs.Value == 2;
+        Vector512<float> c0x0 = default, c0x1 = default;
+        Vector512<float> c1x0 = default, c1x1 = default;
+        Vector512<float> c2x0 = default, c2x1 = default;
+        Vector512<float> c3x0 = default, c3x1 = default;
+        Vector512<float> c4x0 = default, c4x1 = default;
+        Vector512<float> c5x0 = default, c5x1 = default;
+        Vector512<float> c6x0 = default, c6x1 = default;
+        Vector512<float> c7x0 = default, c7x1 = default;
+        Vector512<float> c8x0 = default, c8x1 = default;
+        Vector512<float> c9x0 = default, c9x1 = default;
+        Vector512<float> c10x0 = default, c10x1 = default;
+        Vector512<float> c11x0 = default, c11x1 = default;
+        Vector512<float> c12x0 = default, c12x1 = default;
+        Vector512<float> c13x0 = default, c13x1 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(b);
+            Vector512<float> b1 = two ? Vector512.Load(b + 16) : default;
+            Vector512<float> ai;
+            ai = Vector512.Create(a[0]);
+            c0x0 = Avx512F.FusedMultiplyAdd(ai, b0, c0x0);
+            if (two) c0x1 = Avx512F.FusedMultiplyAdd(ai, b1, c0x1);
+            if (TRows.Value > 1)
+            {
+                ai = Vector512.Create(a[1]);
+                c1x0 = Avx512F.FusedMultiplyAdd(ai, b0, c1x0);
+                if (two) c1x1 = Avx512F.FusedMultiplyAdd(ai, b1, c1x1);
+            }
+            if (TRows.Value > 2)
+            {
+                ai = Vector512.Create(a[2]);
+                c2x0 = Avx512F.FusedMultiplyAdd(ai, b0, c2x0);
+                if (two) c2x1 = Avx512F.FusedMultiplyAdd(ai, b1, c2x1);
+            }
+            if (TRows.Value > 3)
+            {
+                ai = Vector512.Create(a[3]);
+                c3x0 = Avx512F.FusedMultiplyAdd(ai, b0, c3x0);
+                if (two) c3x1 = Avx512F.FusedMultiplyAdd(ai, b1, c3x1);
+            }
+            if (TRows.Value > 4)
+            {
+                ai = Vector512.Create(a[4]);
+                c4x0 = Avx512F.FusedMultiplyAdd(ai, b0, c4x0);
+                if (two) c4x1 = Avx512F.FusedMultiplyAdd(ai, b1, c4x1);
+            }
+            if (TRows.Value > 5)
+            {
+                ai = Vector512.Create(a[5]);
+                c5x0 = Avx512F.FusedMultiplyAdd(ai, b0, c5x0);
+                if (two) c5x1 = Avx512F.FusedMultiplyAdd(ai, b1, c5x1);
+            }
+            if (TRows.Value > 6)
+            {
+                ai = Vector512.Create(a[6]);
+                c6x0 = Avx512F.FusedMultiplyAdd(ai, b0, c6x0);
+                if (two) c6x1 = Avx512F.FusedMultiplyAdd(ai, b1, c6x1);
+            }
+            if (TRows.Value > 7)
+            {
+                ai = Vector512.Create(a[7]);
+                c7x0 = Avx512F.FusedMultiplyAdd(ai, b0, c7x0);
+                if (two) c7x1 = Avx512F.FusedMultiplyAdd(ai, b1, c7x1);
+            }
+            if (TRows.Value > 8)
+            {
+                ai = Vector512.Create(a[8]);
+                c8x0 = Avx512F.FusedMultiplyAdd(ai, b0, c8x0);
+                if (two) c8x1 = Avx512F.FusedMultiplyAdd(ai, b1, c8x1);
+            }
+            if (TRows.Value > 9)
+            {
+                ai = Vector512.Create(a[9]);
+                c9x0 = Avx512F.FusedMultiplyAdd(ai, b0, c9x0);
+                if (two) c9x1 = Avx512F.FusedMultiplyAdd(ai, b1, c9x1);
+            }
+            if (TRows.Value > 10)
+            {
+                ai = Vector512.Create(a[10]);
+                c10x0 = Avx512F.FusedMultiplyAdd(ai, b0, c10x0);
+                if (two) c10x1 = Avx512F.FusedMultiplyAdd(ai, b1, c10x1);
+            }
+            if (TRows.Value > 11)
+            {
+                ai = Vector512.Create(a[11]);
+                c11x0 = Avx512F.FusedMultiplyAdd(ai, b0, c11x0);
+                if (two) c11x1 = Avx512F.FusedMultiplyAdd(ai, b1, c11x1);
+            }
+            if (TRows.Value > 12)
+            {
+                ai = Vector512.Create(a[12]);
+                c12x0 = Avx512F.FusedMultiplyAdd(ai, b0, c12x0);
+                if (two) c12x1 = Avx512F.FusedMultiplyAdd(ai, b1, c12x1);
+            }
+            if (TRows.Value > 13)
+            {
+                ai = Vector512.Create(a[13]);
+                c13x0 = Avx512F.FusedMultiplyAdd(ai, b0, c13x0);
+                if (two) c13x1 = Avx512F.FusedMultiplyAdd(ai, b1, c13x1);
+            }
+            a += aStep;
+            b += bStep;
+        }
+
+        // The mask covers the live lanes of the last vector; full-width tiles skip masking in StoreLast.
+        int lastLanes = two ? nr - 16 : nr;
+        bool full = lastLanes >= 16;
+        Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(lastLanes)).AsSingle();
+        Vector512<float> av = Vector512.Create(alpha);
+        StoreRow(c, c0x0, c0x1, two, av, beta, full, mask);
+        if (TRows.Value > 1) StoreRow(c + 1 * ldc, c1x0, c1x1, two, av, beta, full, mask);
+        if (TRows.Value > 2) StoreRow(c + 2 * ldc, c2x0, c2x1, two, av, beta, full, mask);
+        if (TRows.Value > 3) StoreRow(c + 3 * ldc, c3x0, c3x1, two, av, beta, full, mask);
+        if (TRows.Value > 4) StoreRow(c + 4 * ldc, c4x0, c4x1, two, av, beta, full, mask);
+        if (TRows.Value > 5) StoreRow(c + 5 * ldc, c5x0, c5x1, two, av, beta, full, mask);
+        if (TRows.Value > 6) StoreRow(c + 6 * ldc, c6x0, c6x1, two, av, beta, full, mask);
+        if (TRows.Value > 7) StoreRow(c + 7 * ldc, c7x0, c7x1, two, av, beta, full, mask);
+        if (TRows.Value > 8) StoreRow(c + 8 * ldc, c8x0, c8x1, two, av, beta, full, mask);
+        if (TRows.Value > 9) StoreRow(c + 9 * ldc, c9x0, c9x1, two, av, beta, full, mask);
+        if (TRows.Value > 10) StoreRow(c + 10 * ldc, c10x0, c10x1, two, av, beta, full, mask);
+        if (TRows.Value > 11) StoreRow(c + 11 * ldc, c11x0, c11x1, two, av, beta, full, mask);
+        if (TRows.Value > 12) StoreRow(c + 12 * ldc, c12x0, c12x1, two, av, beta, full, mask);
+        if (TRows.Value > 13) StoreRow(c + 13 * ldc, c13x0, c13x1, two, av, beta, full, mask);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(
+        float* row, Vector512<float> v0, Vector512<float> v1, bool two, Vector512<float> av, float beta, bool full,
+        Vector512<float> mask)
+    {
+        if (two)
+        {
+            StoreFull(row, v0, av, beta);
+            StoreLast(row + 16, v1, av, beta, full, mask);
+        }
+        else
+        {
+            StoreLast(row, v0, av, beta, full, mask);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreFull(float* p, Vector512<float> v, Vector512<float> av, float beta)
+    {
+        v *= av;
+        if (beta != 0f) v = Avx512F.FusedMultiplyAdd(Vector512.Load(p), Vector512.Create(beta), v);
+        v.Store(p);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLast(
+        float* p, Vector512<float> v, Vector512<float> av, float beta, bool full, Vector512<float> mask)
+    {
+        if (full)
+        {
+            StoreFull(p, v, av, beta);
+            return;
+        }
+
+        v *= av;
+        if (beta != 0f)
+        {
+            Vector512<float> old = Avx512F.MaskLoad(p, mask, Vector512<float>.Zero);
+            v = Avx512F.FusedMultiplyAdd(old, Vector512.Create(beta), v);
+        }
+
+        Avx512F.MaskStore(p, mask, v);
+    }
+}
