@@ -20,9 +20,10 @@ internal static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "Timed steps per run", DefaultValueFactory = _ => 300 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first", DefaultValueFactory = _ => 30 };
         var repeats = new Option<int>("--repeats") { Description = "Timed runs (median reported)", DefaultValueFactory = _ => 3 };
+        var profile = new Option<bool>("--profile") { Description = "Also time every node (synchronising after each)" };
         var command = new Command("bench", "Measure training throughput in images per second")
         {
-            model, batchSize, device, steps, warmup, repeats,
+            model, batchSize, device, steps, warmup, repeats, profile,
         };
         command.SetAction(parse =>
         {
@@ -65,6 +66,11 @@ internal static class BenchCommand
                 rates.Add(n * batch / clock.Elapsed.TotalSeconds);
             }
 
+            if (parse.GetValue(profile))
+            {
+                PrintProfile(trainer, inputs, labels, batch, parse.GetValue(steps));
+            }
+
             rates.Sort();
             var median = rates[rates.Count / 2];
             var c = CultureInfo.InvariantCulture;
@@ -78,5 +84,31 @@ internal static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    private static void PrintProfile(Trainer trainer, float[] inputs, int[] labels, int batch, int steps)
+    {
+        var network = trainer.Network;
+        network.Profiling = true;
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < steps; i++)
+        {
+            trainer.Step(inputs, labels, batch);
+        }
+
+        var total = clock.Elapsed.TotalMilliseconds / steps;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"node",-10} {"forward ms",11} {"backward ms",12}"));
+        double sum = 0;
+        foreach (var (node, forward, backward) in network.NodeTimes().Skip(1))
+        {
+            var f = forward.TotalMilliseconds / steps;
+            var b = backward.TotalMilliseconds / steps;
+            sum += f + b;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{node.Name,-10} {f,11:F3} {b,12:F3}"));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"nodes {sum:F3} ms of {total:F3} ms per profiled step (the rest: loss, zeroing, optimizer)"));
+        network.Profiling = false;
     }
 }

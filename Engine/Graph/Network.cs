@@ -15,6 +15,8 @@ public sealed class Network : IDisposable
     private readonly List<DeviceBuffer> gradientBuffers = [];
     private readonly ulong seed;
     private ulong trainingSteps;
+    private long[]? forwardTicks;
+    private long[]? backwardTicks;
 
     internal Network(List<Node> schedule, Accelerator accelerator, int maxBatch, ulong seed)
     {
@@ -103,6 +105,25 @@ public sealed class Network : IDisposable
     public Node Node(string name) => schedule.FirstOrDefault(n => n.Name == name) ??
         throw new KeyNotFoundException($"No node named '{name}'.");
 
+    /// <summary>
+    /// When on, every node's forward and backward is timed (the accelerator is synchronised after each, which
+    /// slows the run): see <see cref="NodeTimes"/>.
+    /// </summary>
+    public bool Profiling
+    {
+        get => forwardTicks is not null;
+        set
+        {
+            forwardTicks = value ? new long[schedule.Count] : null;
+            backwardTicks = value ? new long[schedule.Count] : null;
+        }
+    }
+
+    /// <summary>Accumulated forward and backward time per node while <see cref="Profiling"/> was on.</summary>
+    public IReadOnlyList<(Node Node, TimeSpan Forward, TimeSpan Backward)> NodeTimes() => schedule
+        .Select((n, i) => (n, TimeSpan.FromTicks(forwardTicks?[i] ?? 0), TimeSpan.FromTicks(backwardTicks?[i] ?? 0)))
+        .ToList();
+
     /// <summary>Switches to training mode.</summary>
     public void Train() => IsTraining = true;
 
@@ -144,7 +165,12 @@ public sealed class Network : IDisposable
 
         for (var i = 1; i < schedule.Count; i++)
         {
+            var start = forwardTicks is null ? 0 : Timestamp();
             schedule[i].Forward(context);
+            if (forwardTicks is not null)
+            {
+                forwardTicks[i] += Timestamp() - start;
+            }
         }
     }
 
@@ -171,7 +197,12 @@ public sealed class Network : IDisposable
         {
             if (schedule[i].RequiresGrad)
             {
+                var start = backwardTicks is null ? 0 : Timestamp();
                 schedule[i].Backward(context);
+                if (backwardTicks is not null)
+                {
+                    backwardTicks[i] += Timestamp() - start;
+                }
             }
         }
     }
@@ -215,6 +246,13 @@ public sealed class Network : IDisposable
                 buffer.Release();
             }
         }
+    }
+
+    private long Timestamp()
+    {
+        Accelerator.Synchronize();
+        return TimeSpan.FromSeconds(System.Diagnostics.Stopwatch.GetTimestamp() /
+            (double)System.Diagnostics.Stopwatch.Frequency).Ticks;
     }
 
     private void CheckBatch(int batch)

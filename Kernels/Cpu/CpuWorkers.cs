@@ -12,16 +12,23 @@ internal interface IParallelJob
 /// wakes its threads faster than the thread pool: idle workers spin briefly before they block, because kernels
 /// of a training step arrive microseconds apart.
 /// </summary>
+/// <remarks>
+/// Items are claimed from a counter tagged with the job's generation, and the caller waits for the items to be
+/// done, not for every worker to show up: when the machine is oversubscribed and a worker is not scheduled, the
+/// caller simply does all the items itself. The tag keeps a worker that wakes late from claiming items of a
+/// later job with a stale view of it.
+/// </remarks>
 internal sealed class CpuWorkers : IDisposable
 {
-    private const int SpinIterations = 4000;
+    private const int SpinIterations = 400;
     private readonly Thread[] threads;
     private readonly object gate = new();
     private IParallelJob? job;
     private int total;
-    private int next;
-    private int remaining;
-    private int generation;
+    private int done;
+
+    // High 32 bits: generation of the current job; low 32 bits: next item to claim.
+    private long state;
     private volatile bool stopping;
 
     public CpuWorkers(int count)
@@ -59,22 +66,20 @@ internal sealed class CpuWorkers : IDisposable
 
         job = work;
         total = count;
-        next = 0;
-        remaining = threads.Length;
+        Volatile.Write(ref done, 0);
+        var generation = (Volatile.Read(ref state) >> 32) + 1;
+        Interlocked.Exchange(ref state, generation << 32);
         lock (gate)
         {
-            generation++;
             Monitor.PulseAll(gate);
         }
 
         Work(0);
         var spinner = new SpinWait();
-        while (Volatile.Read(ref remaining) != 0)
+        while (Volatile.Read(ref done) < count)
         {
-            spinner.SpinOnce(-1);
+            spinner.SpinOnce();
         }
-
-        job = null;
     }
 
     public void Dispose()
@@ -82,7 +87,7 @@ internal sealed class CpuWorkers : IDisposable
         stopping = true;
         lock (gate)
         {
-            generation++;
+            Interlocked.Add(ref state, 1L << 32);
             Monitor.PulseAll(gate);
         }
 
@@ -94,21 +99,34 @@ internal sealed class CpuWorkers : IDisposable
 
     private void Work(int worker)
     {
-        var current = job!;
-        int index;
-        while ((index = Interlocked.Increment(ref next) - 1) < total)
+        while (true)
         {
-            current.Run(index, worker);
+            var current = Volatile.Read(ref state);
+            var work = job;
+            var index = (int)(current & 0xFFFFFFFF);
+            if (work is null || index >= Volatile.Read(ref total))
+            {
+                return;
+            }
+
+            // Claim fails if another thread took the item or a new job began; then look again.
+            if (Interlocked.CompareExchange(ref state, current + 1, current) != current)
+            {
+                continue;
+            }
+
+            work.Run(index, worker);
+            Interlocked.Increment(ref done);
         }
     }
 
     private void Loop(int worker)
     {
-        var seen = 0;
+        var seen = 0L;
         while (true)
         {
             var spins = 0;
-            while (Volatile.Read(ref generation) == seen)
+            while ((Volatile.Read(ref state) >> 32) == seen)
             {
                 if (spins++ < SpinIterations)
                 {
@@ -118,21 +136,20 @@ internal sealed class CpuWorkers : IDisposable
 
                 lock (gate)
                 {
-                    while (generation == seen)
+                    while ((Volatile.Read(ref state) >> 32) == seen)
                     {
                         Monitor.Wait(gate);
                     }
                 }
             }
 
-            seen = Volatile.Read(ref generation);
+            seen = Volatile.Read(ref state) >> 32;
             if (stopping)
             {
                 return;
             }
 
             Work(worker);
-            Interlocked.Decrement(ref remaining);
         }
     }
 }

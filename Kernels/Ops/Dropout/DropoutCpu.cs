@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using GpuCnn.Kernels.Cpu;
 
 namespace GpuCnn.Kernels.Ops;
@@ -28,7 +29,18 @@ internal static unsafe class DropoutCpu
 
     private static void ForwardChunk(ChunkJob j, int start, int end)
     {
-        for (var i = start; i < end; i++)
+        var i = start;
+        var p = Vector256.Create(j.S0);
+        var scale = Vector256.Create(j.S1);
+        for (; i + 8 <= end; i += 8)
+        {
+            var keep = Vector256.GreaterThanOrEqual(CounterRandom.Uniform8(j.Seed, (uint)i), p);
+            var mask = Vector256.BitwiseAnd(scale, keep);
+            Vector256.Store(mask, j.B + i);
+            Vector256.Store(mask * Vector256.Load(j.A + i), j.C + i);
+        }
+
+        for (; i < end; i++)
         {
             var keep = CounterRandom.Uniform(j.Seed, (uint)i) >= j.S0 ? j.S1 : 0f;
             j.B[i] = keep;

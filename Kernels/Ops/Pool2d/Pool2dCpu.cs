@@ -2,9 +2,10 @@ using GpuCnn.Kernels.Cpu;
 
 namespace GpuCnn.Kernels.Ops;
 
-/// <summary>Max and average pooling on the CPU, one (n, c) plane per work item.</summary>
+/// <summary>Max and average pooling on the CPU, a block of (n, c) planes per work item.</summary>
 internal sealed unsafe class Pool2dCpu : IParallelJob
 {
+    private const int PlanesPerItem = 8;
     private readonly CpuWorkers workers;
     private Pool2dGeometry g;
     private int mode;
@@ -23,106 +24,140 @@ internal sealed unsafe class Pool2dCpu : IParallelJob
     public void MaxBackward(in Pool2dGeometry geometry, float* input, float* dOutput, float* dInput) =>
         Launch(1, geometry, input, null, dOutput, dInput);
 
+    // x:(N,C,H,W) y:(N,C,P,Q)
     public void AvgForward(in Pool2dGeometry geometry, float* input, float* output) =>
         Launch(2, geometry, input, output, null, null);
 
+    // dy:(N,C,P,Q) dx:(N,C,H,W) +=
     public void AvgBackward(in Pool2dGeometry geometry, float* dOutput, float* dInput) =>
         Launch(3, geometry, null, null, dOutput, dInput);
 
-    public void Run(int plane, int worker)
+    public void Run(int index, int worker)
     {
-        long inPlane = (long)plane * g.H * g.W, outPlane = (long)plane * g.P * g.Q;
-        for (var p = 0; p < g.P; p++)
+        var planes = g.N * g.C;
+        for (int plane = index * PlanesPerItem, end = Math.Min(planes, plane + PlanesPerItem); plane < end; plane++)
+        {
+            long inPlane = (long)plane * g.H * g.W, outPlane = (long)plane * g.P * g.Q;
+            switch (mode)
+            {
+                case 0:
+                    MaxForwardPlane(g, x + inPlane, y + outPlane);
+                    break;
+                case 1:
+                    MaxBackwardPlane(g, x + inPlane, dy + outPlane, dx + inPlane);
+                    break;
+                case 2:
+                    AvgPlane(g, x + inPlane, y + outPlane, forward: true);
+                    break;
+                default:
+                    AvgPlane(g, dx + inPlane, dy + outPlane, forward: false);
+                    break;
+            }
+        }
+    }
+
+    // Locals copied from the geometry keep the loops free of reloads through pointers that might alias.
+    private static void MaxForwardPlane(Pool2dGeometry g, float* x, float* y)
+    {
+        int H = g.H, W = g.W, P = g.P, Q = g.Q, kh = g.KernelH, kw = g.KernelW;
+        for (var p = 0; p < P; p++)
         {
             var h0 = p * g.StrideH - g.PadH;
-            int hs = Math.Max(h0, 0), he = Math.Min(h0 + g.KernelH, g.H);
-            for (var q = 0; q < g.Q; q++)
+            int hs = Math.Max(h0, 0), he = Math.Min(h0 + kh, H);
+            for (var q = 0; q < Q; q++)
             {
                 var w0 = q * g.StrideW - g.PadW;
-                int ws = Math.Max(w0, 0), we = Math.Min(w0 + g.KernelW, g.W);
-                var o = outPlane + p * g.Q + q;
-                switch (mode)
+                int ws = Math.Max(w0, 0), we = Math.Min(w0 + kw, W);
+                var best = float.NegativeInfinity;
+                for (var h = hs; h < he; h++)
                 {
-                    case 0:
+                    var row = x + h * W;
+                    for (var w = ws; w < we; w++)
                     {
-                        var best = float.NegativeInfinity;
-                        for (var h = hs; h < he; h++)
-                        {
-                            for (var w = ws; w < we; w++)
-                            {
-                                var v = x[inPlane + h * g.W + w];
-                                if (v > best || float.IsNaN(v))
-                                {
-                                    best = v;
-                                }
-                            }
-                        }
+                        var v = row[w];
+                        // NaN propagates, as in PyTorch.
+                        best = v > best || float.IsNaN(v) ? v : best;
+                    }
+                }
 
-                        y[o] = best;
-                        break;
+                y[p * Q + q] = best;
+            }
+        }
+    }
+
+    // The gradient goes to the first maximum of each window, found again from x.
+    private static void MaxBackwardPlane(Pool2dGeometry g, float* x, float* dy, float* dx)
+    {
+        int H = g.H, W = g.W, P = g.P, Q = g.Q, kh = g.KernelH, kw = g.KernelW;
+        for (var p = 0; p < P; p++)
+        {
+            var h0 = p * g.StrideH - g.PadH;
+            int hs = Math.Max(h0, 0), he = Math.Min(h0 + kh, H);
+            for (var q = 0; q < Q; q++)
+            {
+                var w0 = q * g.StrideW - g.PadW;
+                int ws = Math.Max(w0, 0), we = Math.Min(w0 + kw, W);
+                var at = hs * W + ws;
+                var best = x[at];
+                for (var h = hs; h < he; h++)
+                {
+                    var row = h * W;
+                    for (var w = ws; w < we; w++)
+                    {
+                        if (x[row + w] > best)
+                        {
+                            best = x[row + w];
+                            at = row + w;
+                        }
+                    }
+                }
+
+                dx[at] += dy[p * Q + q];
+            }
+        }
+    }
+
+    // Forward: y = mean of the window of x. Backward: the window of dx (passed as x) gains dy / divisor.
+    private static void AvgPlane(Pool2dGeometry g, float* x, float* y, bool forward)
+    {
+        int H = g.H, W = g.W, P = g.P, Q = g.Q, kh = g.KernelH, kw = g.KernelW;
+        for (var p = 0; p < P; p++)
+        {
+            var h0 = p * g.StrideH - g.PadH;
+            int hs = Math.Max(h0, 0), he = Math.Min(h0 + kh, H);
+            for (var q = 0; q < Q; q++)
+            {
+                var w0 = q * g.StrideW - g.PadW;
+                int ws = Math.Max(w0, 0), we = Math.Min(w0 + kw, W);
+                // PyTorch's count_include_pad: the window clipped to the padded input, padding included.
+                float divisor = (Math.Min(h0 + kh, H + g.PadH) - h0) * (Math.Min(w0 + kw, W + g.PadW) - w0);
+                if (forward)
+                {
+                    var sum = 0f;
+                    for (var h = hs; h < he; h++)
+                    {
+                        for (var w = ws; w < we; w++)
+                        {
+                            sum += x[h * W + w];
+                        }
                     }
 
-                    case 1:
+                    y[p * Q + q] = sum / divisor;
+                }
+                else
+                {
+                    var share = y[p * Q + q] / divisor;
+                    for (var h = hs; h < he; h++)
                     {
-                        var best = float.NegativeInfinity;
-                        var at = -1L;
-                        for (var h = hs; h < he; h++)
+                        for (var w = ws; w < we; w++)
                         {
-                            for (var w = ws; w < we; w++)
-                            {
-                                var index = inPlane + h * g.W + w;
-                                if (at < 0 || x[index] > best)
-                                {
-                                    best = x[index];
-                                    at = index;
-                                }
-                            }
+                            x[h * W + w] += share;
                         }
-
-                        if (at >= 0)
-                        {
-                            dx[at] += dy[o];
-                        }
-
-                        break;
-                    }
-
-                    case 2:
-                    {
-                        var sum = 0f;
-                        for (var h = hs; h < he; h++)
-                        {
-                            for (var w = ws; w < we; w++)
-                            {
-                                sum += x[inPlane + h * g.W + w];
-                            }
-                        }
-
-                        y[o] = sum / Divisor(h0, w0);
-                        break;
-                    }
-
-                    default:
-                    {
-                        var share = dy[o] / Divisor(h0, w0);
-                        for (var h = hs; h < he; h++)
-                        {
-                            for (var w = ws; w < we; w++)
-                            {
-                                dx[inPlane + h * g.W + w] += share;
-                            }
-                        }
-
-                        break;
                     }
                 }
             }
         }
     }
-
-    // PyTorch's count_include_pad: the window clipped to the padded input, padding included.
-    private int Divisor(int h0, int w0) =>
-        (Math.Min(h0 + g.KernelH, g.H + g.PadH) - h0) * (Math.Min(w0 + g.KernelW, g.W + g.PadW) - w0);
 
     private void Launch(int kind, in Pool2dGeometry geometry, float* input, float* output, float* dOutput,
         float* dInput)
@@ -133,6 +168,6 @@ internal sealed unsafe class Pool2dCpu : IParallelJob
         y = output;
         dy = dOutput;
         dx = dInput;
-        workers.Run(this, g.N * g.C);
+        workers.Run(this, (g.N * g.C + PlanesPerItem - 1) / PlanesPerItem);
     }
 }
