@@ -1,0 +1,90 @@
+using GpuCnn.Engine.Nodes;
+
+namespace GpuCnn.Engine;
+
+/// <summary>A layer description for <see cref="Sequential"/>; it adds its node to a graph when built.</summary>
+public abstract record Layer
+{
+    /// <summary>Adds this layer's node after <paramref name="x"/> under <paramref name="name"/>.</summary>
+    public abstract Node Apply(GraphBuilder g, Node x, string name);
+}
+
+/// <summary>2-D convolution with <paramref name="OutChannels"/> filters of side <paramref name="Kernel"/>.</summary>
+public sealed record Conv2d(int OutChannels, int Kernel, int Stride = 1, int Padding = 0, int Dilation = 1,
+    int Groups = 1, bool Bias = true) : Layer
+{
+    /// <inheritdoc />
+    public override Node Apply(GraphBuilder g, Node x, string name) =>
+        g.Conv2d(x, OutChannels, Kernel, Stride, Padding, Dilation, Groups, Bias, name);
+}
+
+/// <summary>Max pooling; the stride defaults to the kernel.</summary>
+public sealed record MaxPool2d(int Kernel, int? Stride = null, int Padding = 0) : Layer
+{
+    /// <inheritdoc />
+    public override Node Apply(GraphBuilder g, Node x, string name) => g.MaxPool2d(x, Kernel, Stride, Padding, name);
+}
+
+/// <summary>Average pooling; the stride defaults to the kernel.</summary>
+public sealed record AvgPool2d(int Kernel, int? Stride = null, int Padding = 0) : Layer
+{
+    /// <inheritdoc />
+    public override Node Apply(GraphBuilder g, Node x, string name) => g.AvgPool2d(x, Kernel, Stride, Padding, name);
+}
+
+/// <summary>max(0, x).</summary>
+public sealed record ReLU : Layer
+{
+    /// <inheritdoc />
+    public override Node Apply(GraphBuilder g, Node x, string name) => g.Relu(x, name);
+}
+
+/// <summary>tanh(x).</summary>
+public sealed record Tanh : Layer
+{
+    /// <inheritdoc />
+    public override Node Apply(GraphBuilder g, Node x, string name) => g.Tanh(x, name);
+}
+
+/// <summary>The logistic sigmoid.</summary>
+public sealed record Sigmoid : Layer
+{
+    /// <inheritdoc />
+    public override Node Apply(GraphBuilder g, Node x, string name) => g.Sigmoid(x, name);
+}
+
+/// <summary>Softmax over features.</summary>
+public sealed record Softmax : Layer
+{
+    /// <inheritdoc />
+    public override Node Apply(GraphBuilder g, Node x, string name) => g.Softmax(x, name);
+}
+
+/// <summary>(C, H, W) to (C*H*W), without a copy.</summary>
+public sealed record Flatten : Layer
+{
+    /// <inheritdoc />
+    public override Node Apply(GraphBuilder g, Node x, string name) => g.Flatten(x, name);
+}
+
+/// <summary>Fully connected layer to <paramref name="OutFeatures"/> features.</summary>
+public sealed record Linear(int OutFeatures, bool Bias = true) : Layer
+{
+    /// <inheritdoc />
+    public override Node Apply(GraphBuilder g, Node x, string name) => g.Linear(x, OutFeatures, Bias, name);
+}
+
+/// <summary>Inverted dropout with drop probability <paramref name="P"/>.</summary>
+public sealed record Dropout(float P) : Layer
+{
+    /// <inheritdoc />
+    public override Node Apply(GraphBuilder g, Node x, string name) => g.Dropout(x, P, name);
+}
+
+/// <summary>Convolution with Keras' padding rule (<see cref="Padding2d.Valid"/> or <see cref="Padding2d.Same"/>).</summary>
+public sealed record Conv2dPadded(int OutChannels, int Kernel, int Stride, Padding2d Padding) : Layer
+{
+    /// <inheritdoc />
+    public override Node Apply(GraphBuilder g, Node x, string name) =>
+        g.Conv2d(x, OutChannels, Kernel, Stride, Padding, name: name);
+}
