@@ -57,6 +57,39 @@ public sealed class GradientChecksNetwork
 
     [Theory]
     [MemberData(nameof(Accelerators.All), MemberType = typeof(Accelerators))]
+    public void ParameterGradientsAccumulateUntilZeroedButActivationGradientsDoNot(string accelerator)
+    {
+        // Gradient accumulation over micro-batches relies on this: a second backward pass adds to parameter
+        // gradients, while the input gradient is recomputed from scratch.
+        using var acc = Accelerators.Create(accelerator);
+        var g = new GraphBuilder();
+        var x = g.Input(new Shape(2, 6, 5), requiresGrad: true);
+        var logits = g.Linear(g.Tanh(g.Linear(g.Flatten(g.Conv2d(x, 3, 3, padding: 1)), 7)), Classes);
+        using var net = g.Build(logits, acc, maxBatch: Batch, seed: 4);
+        using var loss = new SoftmaxCrossEntropyLoss(net);
+        net.Forward(RandomTensors.Uniform(Batch * net.InputShape.Size, 1), Batch);
+        loss.Compute(RandomTensors.Labels(Batch, Classes, 2), Batch);
+
+        net.ZeroGrad();
+        loss.Backward();
+        var once = net.Parameters().Select(p => p.GradToArray()).ToArray();
+        var inputOnce = net.GradOf(net.Input)!.ToArray();
+        loss.Backward();
+
+        for (var i = 0; i < once.Length; i++)
+        {
+            TensorAssert.Close(once[i].Select(v => 2.0 * v).ToArray(), net.Parameters()[i].GradToArray(), 1e-7, 1e-5,
+                $"{net.Parameters()[i].Name} after two backward passes");
+        }
+
+        TensorAssert.Close(inputOnce.ToDouble(), net.GradOf(net.Input)!.ToArray(), 0, 0,
+            "input gradient after two backward passes");
+        net.ZeroGrad();
+        Assert.All(net.Parameters(), p => Assert.All(p.GradToArray(), v => Assert.Equal(0f, v)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Accelerators.All), MemberType = typeof(Accelerators))]
     public void DropoutInEvalModeIsTheIdentityBothWays(string accelerator)
     {
         using var acc = Accelerators.Create(accelerator);
