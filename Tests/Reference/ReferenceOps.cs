@@ -281,7 +281,7 @@ internal static class ReferenceOps
         return y;
     }
 
-    // dx_i = sum_j dy_j dy_j/dx_i with dy_j/dx_i = y_j (delta_ij - y_i): the full Jacobian, row by row.
+    // dx_i = sum_j dy_j * d(y_j)/d(x_i) with d(y_j)/d(x_i) = y_j (delta_ij - y_i): the full Jacobian, row by row.
     public static double[] SoftmaxBackward(double[] y, double[] dy, int rows, int columns)
     {
         var dx = new double[rows * columns];
@@ -303,7 +303,8 @@ internal static class ReferenceOps
     }
 
     /// <summary>The inverted-dropout mask: element i is kept, scaled by 1/(1-p), when its uniform draw is at least
-    /// p.</summary>
+    /// p. The counter-based generator is itself part of the contract (every backend must draw the same numbers),
+    /// so the reference calls it rather than restating it.</summary>
     public static double[] DropoutMask(ulong seed, int count, float p) => Enumerable.Range(0, count)
         .Select(i => CounterRandom.Uniform(seed, (uint)i) >= p ? 1.0 / (1.0 - p) : 0.0).ToArray();
 
