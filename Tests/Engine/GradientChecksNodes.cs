@@ -1,0 +1,99 @@
+using GpuCnn.Engine;
+using GpuCnn.Engine.Nodes;
+using GpuCnn.Kernels;
+using GpuCnn.Tests.Kernels;
+using GpuCnn.Tests.Reference;
+using Xunit;
+
+namespace GpuCnn.Tests.Engine;
+
+/// <summary>
+/// Each node type in a one-node graph whose input requires a gradient: the gradients a network's backward pass
+/// leaves in the input and in every parameter (conv and linear weight and bias) against central differences of
+/// the network's own forward pass, in float on each accelerator. This checks how a node wires its kernels: which
+/// buffer it hands to which argument, the batch it passes, what it skips.
+/// </summary>
+public sealed class GradientChecksNodes
+{
+    private const int Batch = 3;
+    private const float Step = 1e-2f;
+    private const double Atol = 1e-4;
+    private const double Rtol = 1e-3;
+
+    private static readonly Dictionary<string, NodeCase> Cases = new()
+    {
+        ["conv-stride2-pad0101"] = new(new Shape(2, 7, 9), Smooth, ["conv1.weight", "conv1.bias"],
+            (g, x) => g.Conv2d(x, 4, 3, 2, Padding2d.Explicit(0, 1, 0, 1))),
+        ["conv-same-dilation2-groups2"] = new(new Shape(4, 6, 7), Smooth, ["conv1.weight", "conv1.bias"],
+            (g, x) => g.Conv2d(x, 4, 3, 1, Padding2d.Same, dilation: 2, groups: 2)),
+        ["conv-even-kernel-same"] = new(new Shape(2, 5, 7), Smooth, ["conv1.weight", "conv1.bias"],
+            (g, x) => g.Conv2d(x, 3, 4, 1, Padding2d.Same)),
+        ["conv-1x1-without-bias"] = new(new Shape(3, 5, 6), Smooth, ["conv1.weight"],
+            (g, x) => g.Conv2d(x, 2, 1, bias: false)),
+        ["linear-after-flatten"] = new(new Shape(2, 3, 4), Smooth, ["fc1.weight", "fc1.bias"],
+            (g, x) => g.Linear(g.Flatten(x), 5)),
+        ["linear-without-bias"] = new(new Shape(7), Smooth, ["fc1.weight"], (g, x) => g.Linear(x, 3, bias: false)),
+        ["maxpool-k3s2-pad1"] = new(new Shape(2, 7, 6), Distinct, [], (g, x) => g.MaxPool2d(x, 3, 2, 1)),
+        ["avgpool-k3s2-pad1"] = new(new Shape(2, 7, 6), Smooth, [], (g, x) => g.AvgPool2d(x, 3, 2, 1)),
+        ["avgpool-k2"] = new(new Shape(3, 5, 4), Smooth, [], (g, x) => g.AvgPool2d(x, 2)),
+        ["relu"] = new(new Shape(3, 4, 5), AwayFromZero, [], (g, x) => g.Relu(x)),
+        ["tanh"] = new(new Shape(3, 4, 5), AwayFromZero, [], (g, x) => g.Tanh(x)),
+        ["sigmoid"] = new(new Shape(3, 4, 5), AwayFromZero, [], (g, x) => g.Sigmoid(x)),
+        ["softmax"] = new(new Shape(6), Smooth, [], (g, x) => g.Softmax(x)),
+        ["dropout-in-eval-mode"] = new(new Shape(11), Smooth, [], (g, x) => g.Dropout(x, 0.5f), Eval: true),
+    };
+
+    public static TheoryData<string, string> Data => Accelerators.Cross(Cases.Keys);
+
+    [Theory]
+    [MemberData(nameof(Data))]
+    public void NodeGradientsMatchCentralDifferences(string accelerator, string name)
+    {
+        var item = Cases[name];
+        using var acc = Accelerators.Create(accelerator);
+        var g = new GraphBuilder();
+        var x = g.Input(item.Input, requiresGrad: true);
+        var output = item.Make(g, x);
+        using var net = g.Build(output, acc, maxBatch: Batch, seed: 5);
+        if (item.Eval)
+        {
+            net.Eval();
+        }
+
+        Assert.Equal(item.Parameters, net.Parameters().Select(p => p.Name));
+        var outputLength = Batch * output.OutputShape.Size;
+        var r = RandomTensors.Uniform(outputLength, 2).ToDouble();
+        var input = item.Data(Batch * item.Input.Size);
+        acc.CopyFromHost(input, net.OutputOf(net.Input));
+        double Loss()
+        {
+            net.Forward(Batch);
+            return FiniteDifferences.Dot(Head(net.OutputOf(output), outputLength), r);
+        }
+
+        net.Forward(Batch);
+        acc.CopyFromHost(Array.ConvertAll(r, v => (float)v), net.GradOf(output)!);
+        net.Backward(output);
+
+        TensorAssert.Close(FiniteDifferences.Gradient(acc, net.OutputOf(net.Input), input, Loss, Step),
+            Head(net.GradOf(net.Input)!, input.Length), Atol, Rtol, $"{name} input gradient");
+        foreach (var p in net.Parameters())
+        {
+            TensorAssert.Close(FiniteDifferences.Gradient(acc, p.Value, p.ToArray(), Loss, Step), p.GradToArray(),
+                Atol, Rtol, $"{name} {p.Name} gradient");
+        }
+    }
+
+    private static float[] Head(DeviceBuffer buffer, int count) => buffer.ToArray()[..count];
+
+    private static float[] Smooth(int count) => RandomTensors.Uniform(count, 1);
+
+    // 0.05 apart, so a step of 0.01 never changes a window's maximum.
+    private static float[] Distinct(int count) => RandomTensors.Distinct(count, 1, 0.05f);
+
+    // Clear of ReLU's kink at 0 by more than the step.
+    private static float[] AwayFromZero(int count) => RandomTensors.AwayFromZero(count, 1, 0.05f);
+
+    private sealed record NodeCase(Shape Input, Func<int, float[]> Data, string[] Parameters,
+        Func<GraphBuilder, Node, Node> Make, bool Eval = false);
+}

@@ -1,0 +1,169 @@
+using GpuCnn.Kernels.Ops;
+using GpuCnn.Tests.Reference;
+using Xunit;
+
+namespace GpuCnn.Tests.Kernels;
+
+/// <summary>Max and average pooling, forward and backward, against the double reference on every accelerator.
+/// Max-pool inputs are distinct so that the winner of each window is unambiguous; ties get their own tests.</summary>
+public sealed class Pool2dOracleTests
+{
+    internal static readonly Dictionary<string, Pool2dGeometry> Cases = new()
+    {
+        ["batch1-9x13-k2s2-floor"] = new(1, 3, 9, 13, 2, 2, 2, 2),
+        ["batch7-k3s2-pad1"] = new(7, 2, 9, 13, 3, 3, 2, 2, 1, 1),
+        ["k3s3-pad1-10x11"] = new(2, 3, 10, 11, 3, 3, 3, 3, 1, 1),
+        ["k2x3-s1x2-pad1"] = new(2, 2, 7, 9, 2, 3, 1, 2, 1, 1),
+        ["overlapping-k3s1-pad1"] = new(2, 2, 5, 6, 3, 3, 1, 1, 1, 1),
+        ["k4s3-pad2-clipped-edge"] = new(3, 1, 4, 7, 4, 4, 3, 3, 2, 2),
+        ["lenet-s2"] = new(7, 6, 28, 28, 2, 2, 2, 2),
+    };
+
+    public static TheoryData<string, string> Data => Accelerators.Cross(Cases.Keys);
+
+    public static TheoryData<string> Names => new(Cases.Keys);
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void GeometryAgreesWithCountedOutputSize(string name)
+    {
+        var g = Cases[name];
+        Assert.Equal(ReferenceOps.PoolOutput(g), (g.P, g.Q));
+    }
+
+    [Theory]
+    [MemberData(nameof(Data))]
+    public void MaxForwardMatchesReference(string accelerator, string name)
+    {
+        var g = Cases[name];
+        var x = RandomTensors.Distinct(g.InputLength, 1, 0.01f);
+        using var acc = Accelerators.Create(accelerator);
+        var y = acc.Filled(g.OutputLength, float.NaN);
+        acc.MaxPool2dForward(g, acc.Upload(x), y);
+
+        // A maximum is one of the inputs, so it must be exact.
+        TensorAssert.Close(ReferenceOps.MaxPool2dForward(g, x.ToDouble()), y.ToArray(), 0, 0, $"max pool {name} y");
+    }
+
+    [Theory]
+    [MemberData(nameof(Data))]
+    public void MaxBackwardAddsReferenceGradient(string accelerator, string name)
+    {
+        var g = Cases[name];
+        var (x, dy, before) = (RandomTensors.Distinct(g.InputLength, 2, 0.01f),
+            RandomTensors.Uniform(g.OutputLength, 3), RandomTensors.Uniform(g.InputLength, 4));
+        using var acc = Accelerators.Create(accelerator);
+        var dx = acc.Upload(before);
+        acc.MaxPool2dBackward(g, acc.Upload(x), acc.Upload(dy), dx);
+
+        var expected = Conv2dOracleTests.Add(before, ReferenceOps.MaxPool2dBackward(g, x.ToDouble(), dy.ToDouble()));
+        TensorAssert.Close(expected, dx.ToArray(), 1e-6, 1e-6, $"max pool {name} dx (added to prefill)");
+    }
+
+    [Theory]
+    [MemberData(nameof(Data))]
+    public void AvgForwardMatchesReference(string accelerator, string name)
+    {
+        var g = Cases[name];
+        var x = RandomTensors.Uniform(g.InputLength, 5);
+        using var acc = Accelerators.Create(accelerator);
+        var y = acc.Filled(g.OutputLength, float.NaN);
+        acc.AvgPool2dForward(g, acc.Upload(x), y);
+
+        TensorAssert.Close(ReferenceOps.AvgPool2dForward(g, x.ToDouble()), y.ToArray(), 1e-6, 1e-5,
+            $"avg pool {name} y");
+    }
+
+    [Theory]
+    [MemberData(nameof(Data))]
+    public void AvgBackwardAddsReferenceGradient(string accelerator, string name)
+    {
+        var g = Cases[name];
+        var (dy, before) = (RandomTensors.Uniform(g.OutputLength, 6), RandomTensors.Uniform(g.InputLength, 7));
+        using var acc = Accelerators.Create(accelerator);
+        var dx = acc.Upload(before);
+        acc.AvgPool2dBackward(g, acc.Upload(dy), dx);
+
+        var expected = Conv2dOracleTests.Add(before, ReferenceOps.AvgPool2dBackward(g, dy.ToDouble()));
+        TensorAssert.Close(expected, dx.ToArray(), 1e-6, 1e-5, $"avg pool {name} dx (added to prefill)");
+    }
+
+    [Theory]
+    [MemberData(nameof(Accelerators.All), MemberType = typeof(Accelerators))]
+    public void AvgDivisorCountsPaddingButNotBeyondIt(string accelerator)
+    {
+        // PyTorch: avg_pool2d(ones(1,1,3,3), 3, stride=1, padding=1) has 4/9 in the corners and 6/9 on the edges,
+        // because padded cells count in the divisor (count_include_pad=True).
+        var g = new Pool2dGeometry(1, 1, 3, 3, 3, 3, 1, 1, 1, 1);
+        double[] expected = [4 / 9.0, 6 / 9.0, 4 / 9.0, 6 / 9.0, 1, 6 / 9.0, 4 / 9.0, 6 / 9.0, 4 / 9.0];
+        using var acc = Accelerators.Create(accelerator);
+        var y = acc.Filled(9, float.NaN);
+        acc.AvgPool2dForward(g, acc.Filled(9, 1f), y);
+
+        TensorAssert.Close(expected, ReferenceOps.AvgPool2dForward(g, Enumerable.Repeat(1.0, 9).ToArray()), 1e-15, 0,
+            "reference avg pool of ones");
+        TensorAssert.Close(expected, y.ToArray(), 1e-7, 0, "avg pool of ones");
+    }
+
+    [Theory]
+    [MemberData(nameof(Accelerators.All), MemberType = typeof(Accelerators))]
+    public void AvgWindowOverPaddingDividesByTheWholeKernel(string accelerator)
+    {
+        // 1x5 row, kernel 1x4, stride 3, pad 0x2: windows start at -2 and 1. The first covers two padded and two
+        // real cells and still divides by 4 (count_include_pad=True would not hold if it divided by 2). In floor
+        // mode no window reaches past the padded input, so the clipped area is always the whole kernel.
+        var g = new Pool2dGeometry(1, 1, 1, 5, 1, 4, 1, 3, 0, 2);
+        float[] x = [1, 2, 3, 4, 5];
+        double[] expected = [(1 + 2) / 4.0, (2 + 3 + 4 + 5) / 4.0];
+        using var acc = Accelerators.Create(accelerator);
+        var y = acc.Filled(g.OutputLength, float.NaN);
+        acc.AvgPool2dForward(g, acc.Upload(x), y);
+
+        TensorAssert.Close(expected, ReferenceOps.AvgPool2dForward(g, x.ToDouble()), 1e-15, 0, "reference");
+        TensorAssert.Close(expected, y.ToArray(), 1e-7, 0, "avg pool");
+    }
+
+    [Theory]
+    [MemberData(nameof(Accelerators.All), MemberType = typeof(Accelerators))]
+    public void MaxBackwardRoutesTiesToTheFirstMaximum(string accelerator)
+    {
+        // Every element equal: each 2x2 window sends its gradient to its top-left cell only.
+        var g = new Pool2dGeometry(1, 1, 4, 4, 2, 2, 2, 2);
+        float[] dy = [1, 2, 3, 4];
+        double[] expected = [1, 0, 2, 0, 0, 0, 0, 0, 3, 0, 4, 0, 0, 0, 0, 0];
+        using var acc = Accelerators.Create(accelerator);
+        var dx = acc.Filled(16, 0f);
+        acc.MaxPool2dBackward(g, acc.Filled(16, 0.5f), acc.Upload(dy), dx);
+
+        TensorAssert.Close(expected, ReferenceOps.MaxPool2dBackward(g, Enumerable.Repeat(0.5, 16).ToArray(),
+            dy.ToDouble()), 0, 0, "reference");
+        TensorAssert.Close(expected, dx.ToArray(), 0, 0, "max pool dx with ties");
+    }
+
+    [Theory]
+    [MemberData(nameof(Accelerators.All), MemberType = typeof(Accelerators))]
+    public void MaxBackwardSumsOverOverlappingWindowsThatShareAWinner(string accelerator)
+    {
+        // A 1x4 row [0, 9, 1, 2] with kernel 1x3, stride 1: both windows pick the 9, whose gradient is dy0 + dy1.
+        var g = new Pool2dGeometry(1, 1, 1, 4, 1, 3, 1, 1);
+        using var acc = Accelerators.Create(accelerator);
+        var dx = acc.Filled(4, 0f);
+        acc.MaxPool2dBackward(g, acc.Upload([0, 9, 1, 2]), acc.Upload([0.25f, 0.5f]), dx);
+
+        TensorAssert.Close([0, 0.75, 0, 0], dx.ToArray(), 0, 0, "max pool dx");
+    }
+
+    [Theory]
+    [MemberData(nameof(Accelerators.All), MemberType = typeof(Accelerators))]
+    public void MaxPaddingNeverWinsOverNegativeInputs(string accelerator)
+    {
+        var g = new Pool2dGeometry(2, 2, 5, 7, 3, 3, 2, 2, 1, 1);
+        var x = RandomTensors.Uniform(g.InputLength, 8, -3f, -1f);
+        using var acc = Accelerators.Create(accelerator);
+        var y = acc.Filled(g.OutputLength, float.NaN);
+        acc.MaxPool2dForward(g, acc.Upload(x), y);
+
+        Assert.All(y.ToArray(), v => Assert.True(v < -1f + 1e-6f, $"padding leaked into the max: {v}"));
+        TensorAssert.Close(ReferenceOps.MaxPool2dForward(g, x.ToDouble()), y.ToArray(), 0, 0, "max pool y");
+    }
+}
