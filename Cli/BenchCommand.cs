@@ -53,6 +53,8 @@ internal static class BenchCommand
 
             var rates = new List<double>();
             var buffersBefore = accelerator.BuffersCreated;
+            var bytesBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var timedSteps = 0;
             for (var r = 0; r < parse.GetValue(repeats); r++)
             {
                 var clock = Stopwatch.StartNew();
@@ -64,8 +66,10 @@ internal static class BenchCommand
 
                 accelerator.Synchronize();
                 rates.Add(n * batch / clock.Elapsed.TotalSeconds);
+                timedSteps += n;
             }
 
+            var bytesPerStep = (GC.GetTotalAllocatedBytes(precise: true) - bytesBefore) / (double)timedSteps;
             if (parse.GetValue(profile))
             {
                 PrintProfile(trainer, inputs, labels, batch, parse.GetValue(steps));
@@ -77,7 +81,7 @@ internal static class BenchCommand
             Console.WriteLine(string.Create(c,
                 $"{name} batch {batch} on {accelerator.Name}: {median:N0} images/s (runs: " +
                 $"{string.Join(", ", rates.Select(x => x.ToString("N0", c)))}); buffers created while timed: " +
-                $"{accelerator.BuffersCreated - buffersBefore}"));
+                $"{accelerator.BuffersCreated - buffersBefore}, managed bytes allocated per step: {bytesPerStep:F0}"));
             Console.WriteLine(string.Create(c,
                 $"{{\"model\": \"{name}\", \"batch_size\": {batch}, \"device\": \"{accelerator.Kind}\", " +
                 $"\"images_per_second\": {median:F1}}}"));

@@ -124,6 +124,7 @@ internal static class TrainCommand
         long seen = 0, correct = 0;
         var clock = Stopwatch.StartNew();
         var interactive = !Console.IsOutputRedirected;
+        var nextRefresh = TimeSpan.Zero;
         void Loop(ProgressTask? task)
         {
             foreach (var batch in batcher.Epoch(epoch))
@@ -132,9 +133,11 @@ internal static class TrainCommand
                 lossSum += (double)r.Loss * r.Count;
                 seen += r.Count;
                 correct += r.Correct;
-                if (task is not null)
+                task?.Increment(1);
+                // Formatting the line every step would cost more than the step itself on small models.
+                if (task is not null && clock.Elapsed >= nextRefresh)
                 {
-                    task.Increment(1);
+                    nextRefresh = clock.Elapsed + TimeSpan.FromMilliseconds(100);
                     task.Description = string.Create(CultureInfo.InvariantCulture,
                         $"epoch {epoch} loss {lossSum / seen:F4} acc {(double)correct / seen:P1} " +
                         $"{seen / clock.Elapsed.TotalSeconds:N0} img/s");

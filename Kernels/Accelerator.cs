@@ -347,7 +347,7 @@ public abstract class Accelerator : IDisposable
         AdadeltaUpdateCore(s, param, grad, squareAvg, accDelta, count);
     }
 
-    /// <summary>Releases every buffer and native handle.</summary>
+    /// <summary>Frees every buffer it created, live or pooled, and its native handles.</summary>
     public void Dispose()
     {
         if (disposed)

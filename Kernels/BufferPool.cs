@@ -7,6 +7,7 @@ namespace GpuCnn.Kernels;
 internal sealed class BufferPool
 {
     private readonly Dictionary<int, Stack<DeviceBuffer>> free = new();
+    private readonly List<DeviceBuffer> all = [];
 
     /// <summary>Buffers created by the backend since the accelerator started.</summary>
     public long Created { get; private set; }
@@ -25,7 +26,9 @@ internal sealed class BufferPool
 
         Created++;
         BytesHeld += (long)length * sizeof(float);
-        return create(length);
+        var buffer = create(length);
+        all.Add(buffer);
+        return buffer;
     }
 
     public void Return(DeviceBuffer buffer)
@@ -45,14 +48,17 @@ internal sealed class BufferPool
         stack.Push(buffer);
     }
 
+    /// <summary>Every buffer ever created, live or pooled, marked released; the pool is empty afterwards.</summary>
     public IEnumerable<DeviceBuffer> Drain()
     {
-        foreach (var stack in free.Values)
+        foreach (var buffer in all)
         {
-            while (stack.Count > 0)
-            {
-                yield return stack.Pop();
-            }
+            buffer.IsReleased = true;
         }
+
+        var result = all.ToArray();
+        all.Clear();
+        free.Clear();
+        return result;
     }
 }

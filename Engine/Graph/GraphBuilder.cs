@@ -86,7 +86,13 @@ public sealed class GraphBuilder
             node.RequiresGrad |= node.DeclareParameters().Any() || node.Inputs.Any(i => i.RequiresGrad);
         }
 
-        return new Network(schedule, accelerator, maxBatch, seed);
+        var instances = new Dictionary<Node, Node>(ReferenceEqualityComparer.Instance);
+        foreach (var node in schedule)
+        {
+            instances[node] = node.Instantiate(node.Inputs.Select(i => instances[i]).ToArray());
+        }
+
+        return new Network(schedule.Select(n => instances[n]).ToList(), instances, accelerator, maxBatch, seed);
     }
 
     private static int CheckedStride(int kernel, int? stride)

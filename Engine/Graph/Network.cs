@@ -18,9 +18,13 @@ public sealed class Network : IDisposable
     private long[]? forwardTicks;
     private long[]? backwardTicks;
 
-    internal Network(List<Node> schedule, Accelerator accelerator, int maxBatch, ulong seed)
+    private readonly IReadOnlyDictionary<Node, Node> instances;
+
+    internal Network(List<Node> schedule, IReadOnlyDictionary<Node, Node> instances, Accelerator accelerator,
+        int maxBatch, ulong seed)
     {
         this.schedule = schedule;
+        this.instances = instances;
         this.seed = seed;
         Accelerator = accelerator;
         MaxBatch = maxBatch;
@@ -131,10 +135,16 @@ public sealed class Network : IDisposable
     public void Eval() => IsTraining = false;
 
     /// <summary>The device buffer holding a node's output for the last forward pass.</summary>
-    public DeviceBuffer OutputOf(Node node) => node.Output;
+    public DeviceBuffer OutputOf(Node node) => Resolve(node).Output;
 
     /// <summary>The device buffer holding a node's output gradient, if it has one.</summary>
-    public DeviceBuffer? GradOf(Node node) => node.Grad;
+    public DeviceBuffer? GradOf(Node node) => Resolve(node).Grad;
+
+    /// <summary>This network's instance of <paramref name="node"/>, which may be the definition the builder
+    /// returned or the instance itself.</summary>
+    public Node Resolve(Node node) => instances.TryGetValue(node, out var instance) ? instance
+        : schedule.Contains(node) ? node
+        : throw new ArgumentException($"Node '{node.Name}' is not part of this network.", nameof(node));
 
     /// <summary>Copies a batch (batch, InputShape) from the host and runs the forward pass.</summary>
     public void Forward(ReadOnlySpan<float> input, int batch)
@@ -180,6 +190,7 @@ public sealed class Network : IDisposable
     /// </summary>
     public void Backward(Node from)
     {
+        from = Resolve(from);
         if (from.Grad is null)
         {
             throw new InvalidOperationException($"Node '{from.Name}' has no gradient: nothing before it learns.");
@@ -237,6 +248,11 @@ public sealed class Network : IDisposable
     /// <summary>Returns every buffer to the accelerator's pool.</summary>
     public void Dispose()
     {
+        foreach (var node in schedule)
+        {
+            node.ReleaseState();
+        }
+
         var released = new HashSet<DeviceBuffer>(ReferenceEqualityComparer.Instance);
         foreach (var buffer in schedule.Where(n => !n.IsView).SelectMany(n => new[] { n.Output, n.Grad })
                      .Concat(parameters.SelectMany(p => new[] { p.Value, p.Grad })))

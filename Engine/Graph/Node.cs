@@ -8,7 +8,7 @@ namespace GpuCnn.Engine;
 /// </summary>
 public abstract class Node
 {
-    private readonly List<Parameter> parameters = [];
+    private List<Parameter> parameters = [];
 
     /// <summary>Creates a node fed by <paramref name="inputs"/>.</summary>
     protected Node(params Node[] inputs) => Inputs = inputs;
@@ -20,7 +20,7 @@ public abstract class Node
     public abstract string Kind { get; }
 
     /// <summary>Nodes whose outputs this node reads.</summary>
-    public IReadOnlyList<Node> Inputs { get; }
+    public IReadOnlyList<Node> Inputs { get; private set; }
 
     /// <summary>Per-sample output shape, known once the graph is built.</summary>
     public Shape OutputShape { get; private set; } = new(1);
@@ -64,6 +64,27 @@ public abstract class Node
     /// <summary>Extra device memory the node keeps between forward and backward (a dropout mask).</summary>
     protected internal virtual void AllocateState(Accelerator accelerator, int maxBatch)
     {
+    }
+
+    /// <summary>Returns what <see cref="AllocateState"/> took to the accelerator's pool.</summary>
+    protected internal virtual void ReleaseState()
+    {
+    }
+
+    /// <summary>
+    /// A copy of this definition for one network, fed by <paramref name="inputs"/>, with no buffers or
+    /// parameters yet: every <see cref="GraphBuilder.Build"/> gets its own nodes, so one graph definition can be
+    /// built several times (on several accelerators) without the networks sharing state.
+    /// </summary>
+    internal Node Instantiate(IReadOnlyList<Node> inputs)
+    {
+        var copy = (Node)MemberwiseClone();
+        copy.Inputs = inputs;
+        copy.parameters = [];
+        copy.Output = null!;
+        copy.Grad = null;
+        copy.ReleaseState();
+        return copy;
     }
 
     /// <summary>Enqueues the forward kernels.</summary>

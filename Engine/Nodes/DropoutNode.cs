@@ -8,6 +8,7 @@ public sealed class DropoutNode : Node
 {
     private DeviceBuffer? mask;
     private bool maskActive;
+    private DropoutNode? owner;
 
     internal DropoutNode(Node input, float probability)
         : base(input)
@@ -33,8 +34,23 @@ public sealed class DropoutNode : Node
     protected internal override Shape InferShape(IReadOnlyList<Shape> inputs) => inputs[0];
 
     /// <inheritdoc />
-    protected internal override void AllocateState(Accelerator accelerator, int maxBatch) =>
+    protected internal override void AllocateState(Accelerator accelerator, int maxBatch)
+    {
         mask = accelerator.Allocate(maxBatch * OutputShape.Size);
+        owner = this;
+    }
+
+    /// <inheritdoc />
+    protected internal override void ReleaseState()
+    {
+        // A fresh copy from Instantiate shares the definition's reference; only the owner releases it.
+        if (mask is { IsReleased: false } && ReferenceEquals(this, owner))
+        {
+            mask.Release();
+        }
+
+        mask = null;
+    }
 
     /// <inheritdoc />
     protected internal override void Forward(RunContext context)

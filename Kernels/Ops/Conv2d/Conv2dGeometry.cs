@@ -42,7 +42,15 @@ public readonly record struct Conv2dGeometry(
 
     /// <summary>The seeds' formula floor((N + 2P - F) / S) + 1, with dilation and total padding.</summary>
     public static int OutputSize(int input, int totalPadding, int kernel, int stride, int dilation = 1) =>
-        (input + totalPadding - dilation * (kernel - 1) - 1) / stride + 1;
+        FloorDiv(input + totalPadding - dilation * (kernel - 1) - 1, stride) + 1;
+
+    /// <summary>Division rounding toward negative infinity: C#'s '/' truncates, and (-1)/2 must be -1 here so
+    /// that a kernel larger than the padded input yields an empty output instead of one pixel.</summary>
+    internal static int FloorDiv(int numerator, int denominator)
+    {
+        var quotient = numerator / denominator;
+        return quotient * denominator > numerator ? quotient - 1 : quotient;
+    }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad field when the geometry is not valid.</summary>
     public void Validate()

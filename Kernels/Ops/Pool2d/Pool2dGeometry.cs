@@ -8,10 +8,10 @@ public readonly record struct Pool2dGeometry(
     int N, int C, int H, int W, int KernelH, int KernelW, int StrideH, int StrideW, int PadH = 0, int PadW = 0)
 {
     /// <summary>Output height.</summary>
-    public int P => (H + 2 * PadH - KernelH) / StrideH + 1;
+    public int P => Conv2dGeometry.FloorDiv(H + 2 * PadH - KernelH, StrideH) + 1;
 
     /// <summary>Output width.</summary>
-    public int Q => (W + 2 * PadW - KernelW) / StrideW + 1;
+    public int Q => Conv2dGeometry.FloorDiv(W + 2 * PadW - KernelW, StrideW) + 1;
 
     /// <summary>Elements of x.</summary>
     public int InputLength => N * C * H * W;

@@ -10,8 +10,12 @@ internal static unsafe class SoftmaxCpu
     {
         for (var r = 0; r < rows; r++)
         {
+            // Shifted by the row maximum so that large logits cannot overflow exp().
             var input = new ReadOnlySpan<float>(x + (long)r * columns, columns);
-            TensorPrimitives.SoftMax(input, new Span<float>(y + (long)r * columns, columns));
+            var output = new Span<float>(y + (long)r * columns, columns);
+            TensorPrimitives.Subtract(input, TensorPrimitives.Max(input), output);
+            TensorPrimitives.Exp(output, output);
+            TensorPrimitives.Divide(output, TensorPrimitives.Sum(output), output);
         }
     }
 
