@@ -132,11 +132,12 @@ internal static unsafe class GemmDriver
                         }
 
                         float* cStrip = c + ic * ldc + jc + jr;
-                        for (int ir = 0; ir < mc; ir += mr)
+                        for (int ir = 0; ir < mc;)
                         {
-                            int rows = Math.Min(mr, mc - ir);
-                            Tile(rows, kc, packA + (nint)ir * kc, mr, bStrip, bStep, cStrip + ir * ldc, ldc,
+                            int rows = GemmPacking.StripRows(mc - ir, mr);
+                            Tile(rows, kc, packA + (nint)ir * kc, rows, bStrip, bStep, cStrip + ir * ldc, ldc,
                                 alpha, betaSlice, cols);
+                            ir += rows;
                         }
                     }
                 }

@@ -5,35 +5,45 @@ using System.Runtime.Intrinsics.X86;
 namespace GpuCnn.Kernels.Cpu.Gemm;
 
 /// <summary>
-/// Copies blocks of op(A) and op(B) into the layouts the micro-kernels stream: A as strips of <c>mr</c> rows,
-/// k-major (A(i, p) at strip[p * mr + i]), B as strips of <c>nr</c> columns, k-major (B(p, j) at
+/// Copies blocks of op(A) and op(B) into the layouts the micro-kernels stream: A as strips of up to <c>mr</c>
+/// rows, k-major (A(i, p) at strip[p * rows + i]), B as strips of <c>nr</c> columns, k-major (B(p, j) at
 /// strip[p * nr + j]), zero padded to the full strip width so kernels never branch on the edge inside the k loop.
 /// </summary>
 internal static unsafe class GemmPacking
 {
     /// <summary>
-    /// Packs the mc x kc block of op(A) whose top-left element is at <paramref name="a"/> into strips of
-    /// <paramref name="mr"/> rows; strip s starts at dst + s * mr * kc. Edge strips are not padded: the kernels
-    /// for short tiles read only their rows.
+    /// Packs the mc x kc block of op(A) whose top-left element is at <paramref name="a"/> into strips cut by
+    /// <see cref="StripRows"/>; the strip starting at row s holds its r rows at dst + s * kc, densely
+    /// (A(s + i, p) at [p * r + i]), so a kernel reads it with aStep = r.
     /// </summary>
     public static void PackA(bool transA, float* a, nint lda, int mc, int kc, int mr, float* dst)
     {
-        for (int s = 0; s < mc; s += mr)
+        for (int s = 0; s < mc;)
         {
-            int rows = Math.Min(mr, mc - s);
+            int rows = StripRows(mc - s, mr);
             float* d = dst + (nint)s * kc;
             if (transA)
             {
                 // op(A)(i, p) = a[p * lda + i]: each k step is already a contiguous run of the strip's rows.
-                CopyRuns(a + s, lda, d, mr, rows, kc);
+                CopyRuns(a + s, lda, d, rows, rows, kc);
             }
             else
             {
                 // op(A)(i, p) = a[i * lda + p]: the strip is a transpose of rows of A.
-                Transpose(a + s * lda, lda, rows, kc, d, mr);
+                Transpose(a + s * lda, lda, rows, kc, d, rows);
             }
+
+            s += rows;
         }
     }
+
+    /// <summary>
+    /// Height of the next row strip when <paramref name="remaining"/> rows are left: full <paramref name="mr"/>
+    /// strips, except that the last two share the rows evenly (16 rows run as 8 + 8, not 14 + 2: a 2-row tile has
+    /// too few accumulators to hide FMA latency and wastes most of its loads).
+    /// </summary>
+    public static int StripRows(int remaining, int mr) =>
+        remaining >= 2 * mr || remaining <= mr ? Math.Min(mr, remaining) : (remaining + 1) / 2;
 
     /// <summary>
     /// Packs the kc x nc block of op(B) whose top-left element is at <paramref name="b"/> into strips of
