@@ -23,7 +23,8 @@ internal enum GemmIsa
 /// Single-threaded blocked GEMM over one sub-problem of C (Goto/BLIS loop order): for each nc-wide column block
 /// and kc-deep slice of k, op(B) is packed once (it lives in L2/L3 and is swept by every row block); for each
 /// mc-tall row block op(A) is packed into L2; then every (nr column strip, mr row strip) pair runs one tile,
-/// with the kc x nr strip of B staying in L1 while the A strips stream past it.
+/// with the kc x nr strip of B staying in cache while the A strips of the row block stream past it. Scratch is
+/// per thread and reused: at most (Mc + Nc) * Kc floats (~8.5 MiB) once a thread has run a large product.
 /// </summary>
 internal static unsafe class GemmDriver
 {
