@@ -116,7 +116,7 @@ internal static unsafe class GemmPacking
             len -= len16;
         }
 
-        int vecLen = Avx512F.VL.IsSupported ? len / 8 * 8 : 0;
+        int vecLen = Avx2.IsSupported ? len / 8 * 8 : 0;
         for (int r0 = 0; r0 < rows; r0 += 8)
         {
             int lanes = Math.Min(8, rows - r0);
@@ -260,7 +260,8 @@ internal static unsafe class GemmPacking
     private static void Store(float* p, Vector256<float> v, bool full, Vector256<float> mask)
     {
         if (full) v.Store(p);
-        else Avx512F.VL.MaskStore(p, mask, v);
+        else if (Avx512F.VL.IsSupported) Avx512F.VL.MaskStore(p, mask, v);
+        else Avx.MaskStore(p, mask, v);
     }
 
     private static void ZeroTail(float* dst, int stride, int from, int count)
