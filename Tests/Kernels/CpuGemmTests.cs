@@ -93,6 +93,26 @@ public class CpuGemmTests
     }
 
     [Fact]
+    public void SingleThreadedCallsDoNotAllocate()
+    {
+        // Packing scratch is per thread and reused, so once warm a call allocates nothing on the managed heap.
+        var a = new float[64 * 400];
+        var b = new float[120 * 400];
+        var c = new float[64 * 120];
+        var c2 = new float[25 * 784];
+        void Calls()
+        {
+            CpuGemm.Sgemm(false, true, 64, 120, 400, 1f, a, 400, b, 400, 0f, c, 120, false);
+            CpuGemm.Sgemm(true, false, 25, 784, 6, 1f, a, 25, b, 784, 1f, c2, 784, false);
+        }
+
+        Calls();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++) Calls();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void BadArgumentsThrow()
     {
         var a = new float[12];

@@ -19,16 +19,26 @@ internal static unsafe class Avx512MicroKernel
 
     /// <summary>
     /// One tile: C[0..rows, 0..nr) = alpha * A * B + beta * C, where rows = <typeparamref name="TRows"/> and
-    /// nr &lt;= 16 * <typeparamref name="TVecs"/>. A(i, p) is a[p * aStep + i]; B(p, j) is b[p * bStep + j] and
-    /// 16 * TVecs columns of each B row must be readable (packed panels are zero padded). beta == 0 never reads C.
+    /// nr &lt;= 16 * <typeparamref name="TVecs"/>. A(i, p) is a[p * aStep + i]; B(p, j) is b[p * bStep + j]; with
+    /// <typeparamref name="TMaskB"/> = 1 only the nr columns of each B row are read, otherwise all 16 * TVecs
+    /// (packed strips are zero padded). beta == 0 never reads C.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile<TRows, TVecs>(
+    public static void Tile<TRows, TVecs, TMaskB>(
         int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint ldc, float alpha, float beta, int nr)
         where TRows : struct, IConstant
         where TVecs : struct, IConstant
+        where TMaskB : struct, IConstant
     {
         bool two = TVecs.Value == 2;
+
+        // With TMaskB the last vector of each B row is loaded under a mask of the live columns, so a ragged strip
+        // can be read in place from B itself: masked-off lanes are never touched (no fault past the matrix) and
+        // read as zero. NOTE: a mask live across the loop takes the 32nd register and spills an accumulator on
+        // every step (~8% at 2048^3), so full-width tiles build it only after the loop, for the stores.
+        bool maskB = TMaskB.Value != 0;
+        int lastLanes = two ? nr - 16 : nr;
+        Vector512<float> mask = maskB ? LaneMask(lastLanes) : default;
         Vector512<float> c0x0 = default, c0x1 = default;
         Vector512<float> c1x0 = default, c1x1 = default;
         Vector512<float> c2x0 = default, c2x1 = default;
@@ -45,8 +55,9 @@ internal static unsafe class Avx512MicroKernel
         Vector512<float> c13x0 = default, c13x1 = default;
         for (int p = 0; p < kc; p++)
         {
-            Vector512<float> b0 = Vector512.Load(b);
-            Vector512<float> b1 = two ? Vector512.Load(b + 16) : default;
+            Vector512<float> b0 = two || !maskB ? Vector512.Load(b) : Avx512F.MaskLoad(b, mask, Vector512<float>.Zero);
+            Vector512<float> b1 = !two ? default
+                : maskB ? Avx512F.MaskLoad(b + 16, mask, Vector512<float>.Zero) : Vector512.Load(b + 16);
             Vector512<float> ai;
             ai = Vector512.Create(a[0]);
             c0x0 = Avx512F.FusedMultiplyAdd(ai, b0, c0x0);
@@ -133,10 +144,8 @@ internal static unsafe class Avx512MicroKernel
             b += bStep;
         }
 
-        // The mask covers the live lanes of the last vector; full-width tiles skip masking in StoreLast.
-        int lastLanes = two ? nr - 16 : nr;
         bool full = lastLanes >= 16;
-        Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(lastLanes)).AsSingle();
+        if (!maskB) mask = LaneMask(lastLanes);
         Vector512<float> av = Vector512.Create(alpha);
         StoreRow(c, c0x0, c0x1, two, av, beta, full, mask);
         if (TRows.Value > 1) StoreRow(c + 1 * ldc, c1x0, c1x1, two, av, beta, full, mask);
@@ -153,6 +162,10 @@ internal static unsafe class Avx512MicroKernel
         if (TRows.Value > 12) StoreRow(c + 12 * ldc, c12x0, c12x1, two, av, beta, full, mask);
         if (TRows.Value > 13) StoreRow(c + 13 * ldc, c13x0, c13x1, two, av, beta, full, mask);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> LaneMask(int lanes) =>
+        Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(lanes)).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow(

@@ -1,8 +1,8 @@
 namespace GpuCnn.Kernels.Cpu.Gemm;
 
 /// <summary>
-/// A compile-time integer carried by a struct type argument. The JIT specialises generic code per struct
-/// instantiation and folds <c>T.Value</c> to a constant, so one micro-kernel source yields a fully unrolled
+/// A compile-time integer (or flag, 0 / 1) carried by a struct type argument. The JIT specialises generic code per
+/// struct instantiation and folds <c>T.Value</c> to a constant, so one micro-kernel source yields a fully unrolled
 /// variant for every tile height without hand-written copies.
 /// </summary>
 internal interface IConstant
@@ -12,6 +12,7 @@ internal interface IConstant
 }
 
 #pragma warning disable CS1591 // The names say everything: Rn.Value == n.
+internal readonly struct R0 : IConstant { public static int Value => 0; }
 internal readonly struct R1 : IConstant { public static int Value => 1; }
 internal readonly struct R2 : IConstant { public static int Value => 2; }
 internal readonly struct R3 : IConstant { public static int Value => 3; }

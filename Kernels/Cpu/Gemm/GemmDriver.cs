@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
+using Tile256 = GpuCnn.Kernels.Cpu.Gemm.Avx2MicroKernel;
+using Tile512 = GpuCnn.Kernels.Cpu.Gemm.Avx512MicroKernel;
 
 namespace GpuCnn.Kernels.Cpu.Gemm;
 
@@ -21,7 +23,8 @@ internal enum GemmIsa
 /// Single-threaded blocked GEMM over one sub-problem of C (Goto/BLIS loop order): for each nc-wide column block
 /// and kc-deep slice of k, op(B) is packed once (it lives in L2/L3 and is swept by every row block); for each
 /// mc-tall row block op(A) is packed into L2; then every (nr column strip, mr row strip) pair runs one tile,
-/// with the kc x nr strip of B staying in L1 while the A strips stream past it.
+/// with the kc x nr strip of B staying in cache while the A strips of the row block stream past it. Scratch is
+/// per thread and reused: at most (Mc + Nc) * Kc floats (~8.5 MiB) once a thread has run a large product.
 /// </summary>
 internal static unsafe class GemmDriver
 {
@@ -96,13 +99,12 @@ internal static unsafe class GemmDriver
                 // Later slices of k accumulate onto what the first slice wrote.
                 float betaSlice = pc == 0 ? beta : 1f;
                 float* bBlock = transB ? b + jc * ldb + pc : b + pc * ldb + jc;
-                int fullStrips = nc / nr * nr;
+
+                // The AVX-512 tile masks its B loads to the live columns, so in place it takes even the ragged
+                // last strip; the other tiles read whole strips and get a zero-padded copy of it.
+                int inPlace = Isa == GemmIsa.Avx512 ? nc : nc / nr * nr;
                 if (!directB) GemmPacking.PackB(transB, bBlock, ldb, kc, nc, nr, packB);
-                else if (fullStrips < nc)
-                {
-                    // Only the ragged last strip needs a zero-padded copy.
-                    GemmPacking.PackB(false, bBlock + fullStrips, ldb, kc, nc - fullStrips, nr, packB);
-                }
+                else if (inPlace < nc) GemmPacking.PackB(false, bBlock + inPlace, ldb, kc, nc - inPlace, nr, packB);
 
                 for (int ic = 0; ic < m; ic += Mc)
                 {
@@ -119,7 +121,7 @@ internal static unsafe class GemmDriver
                             bStrip = packB + (nint)jr * kc;
                             bStep = nr;
                         }
-                        else if (jr < fullStrips)
+                        else if (jr < inPlace)
                         {
                             bStrip = bBlock + jr;
                             bStep = ldb;
@@ -131,11 +133,12 @@ internal static unsafe class GemmDriver
                         }
 
                         float* cStrip = c + ic * ldc + jc + jr;
-                        for (int ir = 0; ir < mc; ir += mr)
+                        for (int ir = 0; ir < mc;)
                         {
-                            int rows = Math.Min(mr, mc - ir);
-                            Tile(rows, kc, packA + (nint)ir * kc, mr, bStrip, bStep, cStrip + ir * ldc, ldc,
+                            int rows = GemmPacking.StripRows(mc - ir, mr);
+                            Tile(rows, kc, packA + (nint)ir * kc, rows, bStrip, bStep, cStrip + ir * ldc, ldc,
                                 alpha, betaSlice, cols);
+                            ir += rows;
                         }
                     }
                 }
@@ -158,8 +161,10 @@ internal static unsafe class GemmDriver
         switch (Isa)
         {
             case GemmIsa.Avx512:
-                if (cols > 16) Avx512Tile<R2>(rows, kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols);
-                else Avx512Tile<R1>(rows, kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols);
+                if (cols == 32) Avx512Tile<R2, R0>(rows, kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols);
+                else if (cols > 16) Avx512Tile<R2, R1>(rows, kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols);
+                else if (cols == 16) Avx512Tile<R1, R0>(rows, kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols);
+                else Avx512Tile<R1, R1>(rows, kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols);
                 break;
             case GemmIsa.Avx2:
                 if (cols > 8) Avx2Tile<R2>(rows, kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols);
@@ -171,27 +176,28 @@ internal static unsafe class GemmDriver
         }
     }
 
-    private static void Avx512Tile<TVecs>(
+    private static void Avx512Tile<TVecs, TMaskB>(
         int rows, int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint ldc, float alpha, float beta,
         int cols)
         where TVecs : struct, IConstant
+        where TMaskB : struct, IConstant
     {
         switch (rows)
         {
-            case 14: Avx512MicroKernel.Tile<R14, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            case 13: Avx512MicroKernel.Tile<R13, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            case 12: Avx512MicroKernel.Tile<R12, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            case 11: Avx512MicroKernel.Tile<R11, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            case 10: Avx512MicroKernel.Tile<R10, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            case 9: Avx512MicroKernel.Tile<R9, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            case 8: Avx512MicroKernel.Tile<R8, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            case 7: Avx512MicroKernel.Tile<R7, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            case 6: Avx512MicroKernel.Tile<R6, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            case 5: Avx512MicroKernel.Tile<R5, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            case 4: Avx512MicroKernel.Tile<R4, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            case 3: Avx512MicroKernel.Tile<R3, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            case 2: Avx512MicroKernel.Tile<R2, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            default: Avx512MicroKernel.Tile<R1, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 14: Tile512.Tile<R14, TVecs, TMaskB>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 13: Tile512.Tile<R13, TVecs, TMaskB>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 12: Tile512.Tile<R12, TVecs, TMaskB>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 11: Tile512.Tile<R11, TVecs, TMaskB>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 10: Tile512.Tile<R10, TVecs, TMaskB>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 9: Tile512.Tile<R9, TVecs, TMaskB>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 8: Tile512.Tile<R8, TVecs, TMaskB>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 7: Tile512.Tile<R7, TVecs, TMaskB>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 6: Tile512.Tile<R6, TVecs, TMaskB>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 5: Tile512.Tile<R5, TVecs, TMaskB>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 4: Tile512.Tile<R4, TVecs, TMaskB>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 3: Tile512.Tile<R3, TVecs, TMaskB>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 2: Tile512.Tile<R2, TVecs, TMaskB>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            default: Tile512.Tile<R1, TVecs, TMaskB>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
         }
     }
 
@@ -202,12 +208,12 @@ internal static unsafe class GemmDriver
     {
         switch (rows)
         {
-            case 6: Avx2MicroKernel.Tile<R6, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            case 5: Avx2MicroKernel.Tile<R5, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            case 4: Avx2MicroKernel.Tile<R4, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            case 3: Avx2MicroKernel.Tile<R3, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            case 2: Avx2MicroKernel.Tile<R2, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
-            default: Avx2MicroKernel.Tile<R1, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 6: Tile256.Tile<R6, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 5: Tile256.Tile<R5, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 4: Tile256.Tile<R4, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 3: Tile256.Tile<R3, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            case 2: Tile256.Tile<R2, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
+            default: Tile256.Tile<R1, TVecs>(kc, a, aStep, b, bStep, c, ldc, alpha, beta, cols); break;
         }
     }
 
