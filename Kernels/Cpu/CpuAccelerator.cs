@@ -170,8 +170,9 @@ public sealed unsafe class CpuAccelerator : Accelerator
     /// <inheritdoc />
     protected override void GemmCore(bool transA, bool transB, int m, int n, int k, float alpha, DeviceBuffer a,
         DeviceBuffer b, float beta, DeviceBuffer c) =>
-        CpuGemm.Sgemm(transA, transB, m, n, k, alpha, Ptr(a), transA ? m : k, Ptr(b), transB ? k : n, beta, Ptr(c),
-            n, parallel: true);
+        // Leading dimensions follow BLAS: at least 1 even when a matrix is empty.
+        CpuGemm.Sgemm(transA, transB, m, n, k, alpha, Ptr(a), Math.Max(1, transA ? m : k), Ptr(b),
+            Math.Max(1, transB ? k : n), beta, Ptr(c), Math.Max(1, n), parallel: true);
 
     /// <inheritdoc />
     protected override void BiasAddForwardCore(
