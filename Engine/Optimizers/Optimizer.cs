@@ -8,7 +8,8 @@ namespace GpuCnn.Engine.Optimizers;
 /// </summary>
 public abstract class Optimizer : IDisposable
 {
-    private readonly Dictionary<string, DeviceBuffer> state = [];
+    // Keyed by (parameter, state name) so that a step looks buffers up without building strings.
+    private readonly Dictionary<(Parameter Parameter, string Name), DeviceBuffer> state = [];
 
     /// <summary>Creates an optimizer for <paramref name="parameters"/> with learning rate <paramref name="lr"/>.</summary>
     protected Optimizer(IEnumerable<Parameter> parameters, float lr)
@@ -42,9 +43,10 @@ public abstract class Optimizer : IDisposable
     /// <summary>Zeroes every parameter gradient.</summary>
     public void ZeroGrad()
     {
-        foreach (var p in Parameters)
+        // Index loops: foreach over the interface would allocate an enumerator every step.
+        for (var i = 0; i < Parameters.Count; i++)
         {
-            p.Grad.Accelerator.Fill(p.Grad, 0f);
+            Parameters[i].Grad.Accelerator.Fill(Parameters[i].Grad, 0f);
         }
     }
 
@@ -52,17 +54,18 @@ public abstract class Optimizer : IDisposable
     public void Step()
     {
         StepCount++;
-        foreach (var p in Parameters)
+        for (var i = 0; i < Parameters.Count; i++)
         {
-            if (p.RequiresGrad)
+            if (Parameters[i].RequiresGrad)
             {
-                Update(p);
+                Update(Parameters[i]);
             }
         }
     }
 
     /// <summary>State tensors by name, <c>{parameter}.{state}</c>: what a checkpoint saves.</summary>
-    public IReadOnlyDictionary<string, DeviceBuffer> State => state;
+    public IReadOnlyDictionary<string, DeviceBuffer> State =>
+        state.ToDictionary(e => $"{e.Key.Parameter.Name}.{e.Key.Name}", e => e.Value);
 
     /// <summary>Restores the step count after loading state.</summary>
     public void RestoreStepCount(int steps) => StepCount = steps;
@@ -73,11 +76,10 @@ public abstract class Optimizer : IDisposable
     /// <summary>A zero-initialised state tensor for <paramref name="p"/>, created on first use.</summary>
     protected DeviceBuffer StateOf(Parameter p, string name)
     {
-        var key = $"{p.Name}.{name}";
-        if (!state.TryGetValue(key, out var buffer))
+        if (!state.TryGetValue((p, name), out var buffer))
         {
             buffer = p.Value.Accelerator.AllocateZeroed(p.Length);
-            state[key] = buffer;
+            state[(p, name)] = buffer;
         }
 
         return buffer;

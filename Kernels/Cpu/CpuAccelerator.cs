@@ -13,6 +13,7 @@ public sealed unsafe class CpuAccelerator : Accelerator
     private readonly ChunkJob chunk;
     private readonly Conv2dCpu conv;
     private readonly Pool2dCpu pool;
+    private readonly GemmJob gemm = new();
 
     /// <summary>Creates the accelerator with one worker per logical core, or <paramref name="threads"/>.</summary>
     public CpuAccelerator(int? threads = null)
@@ -172,7 +173,7 @@ public sealed unsafe class CpuAccelerator : Accelerator
         DeviceBuffer b, float beta, DeviceBuffer c) =>
         // Leading dimensions follow BLAS: at least 1 even when a matrix is empty.
         CpuGemm.Sgemm(transA, transB, m, n, k, alpha, Ptr(a), Math.Max(1, transA ? m : k), Ptr(b),
-            Math.Max(1, transB ? k : n), beta, Ptr(c), Math.Max(1, n), parallel: true);
+            Math.Max(1, transB ? k : n), beta, Ptr(c), Math.Max(1, n), workers, gemm);
 
     /// <inheritdoc />
     protected override void BiasAddForwardCore(

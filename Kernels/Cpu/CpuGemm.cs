@@ -40,7 +40,25 @@ public static unsafe class CpuGemm
     /// </param>
     public static void Sgemm(
         bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb,
-        float beta, float* c, int ldc, bool parallel = true)
+        float beta, float* c, int ldc, bool parallel = true) =>
+        Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, parallel ? Environment.ProcessorCount : 1,
+            null);
+
+    /// <summary>
+    /// The accelerator's form: a large problem is split over <paramref name="team"/>'s threads through
+    /// <paramref name="job"/>, so a call allocates nothing and no thread-pool threads compete with the team.
+    /// </summary>
+    internal static void Sgemm(
+        bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb,
+        float beta, float* c, int ldc, CpuWorkers team, GemmJob job)
+    {
+        job.Team = team;
+        Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, team.Count, job);
+    }
+
+    private static void Sgemm(
+        bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb,
+        float beta, float* c, int ldc, int maxThreads, GemmJob? job)
     {
         CheckShape(transA, transB, m, n, k, lda, ldb, ldc);
         if (m == 0 || n == 0) return;
@@ -54,7 +72,7 @@ public static unsafe class CpuGemm
         if (a is null) throw new ArgumentNullException(nameof(a));
         if (b is null) throw new ArgumentNullException(nameof(b));
 
-        int threads = parallel && 2.0 * m * n * k >= ParallelMinFlops ? Environment.ProcessorCount : 1;
+        int threads = 2.0 * m * n * k >= ParallelMinFlops ? maxThreads : 1;
         if (threads <= 1)
         {
             GemmDriver.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -62,7 +80,16 @@ public static unsafe class CpuGemm
         }
 
         var problem = new Problem(transA, transB, m, n, k, alpha, (nint)a, lda, (nint)b, ldb, beta, (nint)c, ldc);
-        RunParallel(problem, threads);
+        var split = GemmSplit.Plan(problem, threads);
+        if (job is null)
+        {
+            Parallel.For(0, split.Parts, new ParallelOptions { MaxDegreeOfParallelism = threads }, split.RunPart);
+        }
+        else
+        {
+            job.Split = split;
+            job.Team!.Run(job, split.Parts);
+        }
     }
 
     /// <summary>
@@ -98,40 +125,45 @@ public static unsafe class CpuGemm
         }
     }
 
-    private readonly record struct Problem(
+    internal readonly record struct Problem(
         bool TransA, bool TransB, int M, int N, int K, float Alpha, nint A, int Lda, nint B, int Ldb, float Beta,
         nint C, int Ldc);
 
     /// <summary>
     /// Splits C into disjoint column blocks (or row blocks when C is tall) whole tiles wide, so no two threads
-    /// write the same tile; each thread packs its own panels into its own scratch.
+    /// write the same tile; each thread packs its own panels into its own scratch. The split depends only on the
+    /// shape and the thread count, so results do not depend on which thread runs which block.
     /// </summary>
-    private static void RunParallel(Problem p, int threads)
+    internal readonly record struct GemmSplit(Problem P, bool SplitColumns, int Extent, int Chunk, int Parts)
     {
-        bool splitColumns = p.N >= p.M;
-        int extent = splitColumns ? p.N : p.M;
-        int unit = splitColumns ? GemmDriver.Nr : GemmDriver.Mr;
-        int chunk = (extent + threads - 1) / threads;
-        chunk = (chunk + unit - 1) / unit * unit;
-        int parts = (extent + chunk - 1) / chunk;
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = threads }, part =>
+        public static GemmSplit Plan(in Problem p, int threads)
         {
-            int start = part * chunk;
-            int size = Math.Min(chunk, extent - start);
-            float* a = (float*)p.A, b = (float*)p.B, c = (float*)p.C;
-            if (splitColumns)
+            bool splitColumns = p.N >= p.M;
+            int extent = splitColumns ? p.N : p.M;
+            int unit = splitColumns ? GemmDriver.Nr : GemmDriver.Mr;
+            int chunk = (extent + threads - 1) / threads;
+            chunk = (chunk + unit - 1) / unit * unit;
+            return new GemmSplit(p, splitColumns, extent, chunk, (extent + chunk - 1) / chunk);
+        }
+
+        public void RunPart(int part)
+        {
+            int start = part * Chunk;
+            int size = Math.Min(Chunk, Extent - start);
+            float* a = (float*)P.A, b = (float*)P.B, c = (float*)P.C;
+            if (SplitColumns)
             {
-                b += p.TransB ? (nint)start * p.Ldb : start;
-                GemmDriver.Run(p.TransA, p.TransB, p.M, size, p.K, p.Alpha, a, p.Lda, b, p.Ldb, p.Beta,
-                    c + start, p.Ldc);
+                b += P.TransB ? (nint)start * P.Ldb : start;
+                GemmDriver.Run(P.TransA, P.TransB, P.M, size, P.K, P.Alpha, a, P.Lda, b, P.Ldb, P.Beta,
+                    c + start, P.Ldc);
             }
             else
             {
-                a += p.TransA ? start : (nint)start * p.Lda;
-                GemmDriver.Run(p.TransA, p.TransB, size, p.N, p.K, p.Alpha, a, p.Lda, b, p.Ldb, p.Beta,
-                    c + (nint)start * p.Ldc, p.Ldc);
+                a += P.TransA ? start : (nint)start * P.Lda;
+                GemmDriver.Run(P.TransA, P.TransB, size, P.N, P.K, P.Alpha, a, P.Lda, b, P.Ldb, P.Beta,
+                    c + (nint)start * P.Ldc, P.Ldc);
             }
-        });
+        }
     }
 
     private static void Scale(int m, int n, float beta, float* c, nint ldc)
@@ -181,4 +213,13 @@ public static unsafe class CpuGemm
                 + $"{needed}.", name);
         }
     }
+}
+
+/// <summary>The reusable work item through which an accelerator's worker team runs the blocks of one GEMM.</summary>
+internal sealed class GemmJob : IParallelJob
+{
+    public CpuWorkers? Team;
+    public CpuGemm.GemmSplit Split;
+
+    public void Run(int index, int worker) => Split.RunPart(index);
 }
