@@ -111,16 +111,7 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
         var col = g.IsPointwise ? null : scratch.ForWorker(worker, rows * pq);
         for (var group = 0; group < g.Groups; group++)
         {
-            var groupInput = image + (long)group * g.CPerGroup * g.H * g.W;
-            var source = col;
-            if (col == null)
-            {
-                source = groupInput;
-            }
-            else
-            {
-                Im2Col(groupInput, col);
-            }
+            var source = Unfold(image + (long)group * g.CPerGroup * g.H * g.W, col);
 
             CpuGemm.Sgemm(false, false, kg, pq, rows, 1f, w + (long)group * kg * rows, rows, source, pq, 0f,
                 output + (long)group * kg * pq, pq, parallel: false);
@@ -169,16 +160,7 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
         var col = g.IsPointwise ? null : scratch.ForWorker(worker, rows * pq);
         for (var group = 0; group < g.Groups; group++)
         {
-            var groupInput = image + (long)group * g.CPerGroup * g.H * g.W;
-            var source = col;
-            if (col == null)
-            {
-                source = groupInput;
-            }
-            else
-            {
-                Im2Col(groupInput, col);
-            }
+            var source = Unfold(image + (long)group * g.CPerGroup * g.H * g.W, col);
 
             CpuGemm.Sgemm(false, true, kg, rows, pq, 1f, dOutput + (long)group * kg * pq, pq, source, pq, 1f,
                 partial + (long)group * kg * rows, rows, false);
@@ -192,6 +174,18 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
                 dBias[k] += Sum(dOutput + (long)k * pq, pq);
             }
         }
+    }
+
+    // The group's im2col matrix: the input itself for a pointwise convolution (col == null), else unfolded.
+    private float* Unfold(float* groupInput, float* col)
+    {
+        if (col == null)
+        {
+            return groupInput;
+        }
+
+        Im2Col(groupInput, col);
+        return col;
     }
 
     // col[(c*R + r)*S + s, p*Q + q] = x[c, p*sh - padTop + r*dh, q*sw - padLeft + s*dw], zero outside.
