@@ -17,6 +17,9 @@ public sealed class Pool2dOracleTests
         ["overlapping-k3s1-pad1"] = new(2, 2, 5, 6, 3, 3, 1, 1, 1, 1),
         ["k4s3-pad2-clipped-edge"] = new(3, 1, 4, 7, 4, 4, 3, 3, 2, 2),
         ["lenet-s2"] = new(7, 6, 28, 28, 2, 2, 2, 2),
+        // Stride 1 with at least eight outputs per row: the CPU's vector path, its edges and its scalar tail.
+        ["seednet-k2s1-13x13"] = new(3, 4, 13, 13, 2, 2, 1, 1),
+        ["k3s1-pad1-wide"] = new(2, 2, 6, 21, 3, 3, 1, 1, 1, 1),
     };
 
     public static TheoryData<string, string> Data => Accelerators.Cross(Cases.Keys);
@@ -165,5 +168,24 @@ public sealed class Pool2dOracleTests
 
         Assert.All(y.ToArray(), v => Assert.True(v < -1f + 1e-6f, $"padding leaked into the max: {v}"));
         TensorAssert.Close(ReferenceOps.MaxPool2dForward(g, x.ToDouble()), y.ToArray(), 0, 0, "max pool y");
+    }
+
+    [Theory]
+    [MemberData(nameof(Accelerators.All), MemberType = typeof(Accelerators))]
+    public void MaxForwardPropagatesNaNLikePyTorch(string accelerator)
+    {
+        // 1x20 input, 1x2 windows at stride 1: outputs 0..7 take the vector path on the CPU, the rest the scalar one.
+        var g = new Pool2dGeometry(1, 1, 1, 20, 1, 2, 1, 1);
+        var x = Enumerable.Range(0, 20).Select(i => (float)i).ToArray();
+        x[3] = float.NaN;
+        x[15] = float.NaN;
+        using var acc = Accelerators.Create(accelerator);
+        var y = acc.Filled(g.OutputLength, 0f);
+        acc.MaxPool2dForward(g, acc.Upload(x), y);
+
+        var result = y.ToArray();
+        var nan = Enumerable.Range(0, result.Length).Where(i => float.IsNaN(result[i])).ToArray();
+        Assert.Equal([2, 3, 14, 15], nan);
+        Assert.Equal(5f, result[4]);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using GpuCnn.Kernels.Cpu;
 
 namespace GpuCnn.Kernels.Ops;
@@ -64,26 +65,60 @@ internal sealed unsafe class Pool2dCpu : IParallelJob
         {
             var h0 = p * g.StrideH - g.PadH;
             int hs = Math.Max(h0, 0), he = Math.Min(h0 + kh, H);
-            for (var q = 0; q < Q; q++)
+            var q = 0;
+            if (g.StrideW == 1 && he - hs == kh)
             {
-                var w0 = q * g.StrideW - g.PadW;
-                int ws = Math.Max(w0, 0), we = Math.Min(w0 + kw, W);
-                var best = float.NegativeInfinity;
-                for (var h = hs; h < he; h++)
+                // Eight neighbouring windows at once; Max propagates NaN as the scalar path does.
+                for (q = FirstInterior(g); q + 8 <= Q && q - g.PadW + kw + 7 <= W; q += 8)
                 {
-                    var row = x + h * W;
-                    for (var w = ws; w < we; w++)
+                    var best = Vector256.Create(float.NegativeInfinity);
+                    for (var h = hs; h < he; h++)
                     {
-                        var v = row[w];
-                        // NaN propagates, as in PyTorch.
-                        best = v > best || float.IsNaN(v) ? v : best;
+                        var row = x + h * W + q - g.PadW;
+                        for (var s = 0; s < kw; s++)
+                        {
+                            best = Vector256.Max(best, Vector256.Load(row + s));
+                        }
                     }
+
+                    best.Store(y + p * Q + q);
                 }
 
-                y[p * Q + q] = best;
+                MaxForwardRange(g, x, y, p, 0, FirstInterior(g));
             }
+
+            MaxForwardRange(g, x, y, p, q, Q);
         }
     }
+
+    private static void MaxForwardRange(Pool2dGeometry g, float* x, float* y, int p, int qStart, int qEnd)
+    {
+        int H = g.H, W = g.W, kh = g.KernelH, kw = g.KernelW;
+        var h0 = p * g.StrideH - g.PadH;
+        int hs = Math.Max(h0, 0), he = Math.Min(h0 + kh, H);
+        for (var q = qStart; q < qEnd; q++)
+        {
+            var w0 = q * g.StrideW - g.PadW;
+            int ws = Math.Max(w0, 0), we = Math.Min(w0 + kw, W);
+            var best = float.NegativeInfinity;
+            for (var h = hs; h < he; h++)
+            {
+                var row = x + h * W;
+                for (var w = ws; w < we; w++)
+                {
+                    // NaN propagates, as in PyTorch; a select rather than a branch, since ReLU outputs make
+                    // the comparison unpredictable.
+                    var v = row[w];
+                    best = v > best || float.IsNaN(v) ? v : best;
+                }
+            }
+
+            y[p * g.Q + q] = best;
+        }
+    }
+
+    // The first output column whose window starts inside the input (left padding skipped).
+    private static int FirstInterior(Pool2dGeometry g) => Math.Min(g.Q, (g.PadW + g.StrideW - 1) / g.StrideW);
 
     // The gradient goes to the first maximum of each window, found again from x.
     private static void MaxBackwardPlane(Pool2dGeometry g, float* x, float* dy, float* dx)
@@ -93,27 +128,66 @@ internal sealed unsafe class Pool2dCpu : IParallelJob
         {
             var h0 = p * g.StrideH - g.PadH;
             int hs = Math.Max(h0, 0), he = Math.Min(h0 + kh, H);
-            for (var q = 0; q < Q; q++)
+            var q = 0;
+            if (g.StrideW == 1 && he - hs == kh)
             {
-                var w0 = q * g.StrideW - g.PadW;
-                int ws = Math.Max(w0, 0), we = Math.Min(w0 + kw, W);
-                var at = hs * W + ws;
-                var best = x[at];
-                for (var h = hs; h < he; h++)
+                var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+                for (q = FirstInterior(g); q + 8 <= Q && q - g.PadW + kw + 7 <= W; q += 8)
                 {
-                    var row = h * W;
-                    for (var w = ws; w < we; w++)
+                    var start = hs * W + q - g.PadW;
+                    var best = Vector256.Load(x + start);
+                    var at = Vector256.Create(start) + lanes;
+                    for (var h = hs; h < he; h++)
                     {
-                        if (x[row + w] > best)
+                        for (var s = 0; s < kw; s++)
                         {
-                            best = x[row + w];
-                            at = row + w;
+                            var offset = h * W + q - g.PadW + s;
+                            var v = Vector256.Load(x + offset);
+                            // Strictly greater keeps the first maximum in row-major window order.
+                            var greater = Vector256.GreaterThan(v, best);
+                            best = Vector256.ConditionalSelect(greater, v, best);
+                            at = Vector256.ConditionalSelect(greater.AsInt32(), Vector256.Create(offset) + lanes, at);
                         }
+                    }
+
+                    for (var lane = 0; lane < 8; lane++)
+                    {
+                        dx[at.GetElement(lane)] += dy[p * Q + q + lane];
                     }
                 }
 
-                dx[at] += dy[p * Q + q];
+                MaxBackwardRange(g, x, dy, dx, p, 0, FirstInterior(g));
             }
+
+            MaxBackwardRange(g, x, dy, dx, p, q, Q);
+        }
+    }
+
+    private static void MaxBackwardRange(Pool2dGeometry g, float* x, float* dy, float* dx, int p, int qStart,
+        int qEnd)
+    {
+        int H = g.H, W = g.W, kh = g.KernelH, kw = g.KernelW;
+        var h0 = p * g.StrideH - g.PadH;
+        int hs = Math.Max(h0, 0), he = Math.Min(h0 + kh, H);
+        for (var q = qStart; q < qEnd; q++)
+        {
+            var w0 = q * g.StrideW - g.PadW;
+            int ws = Math.Max(w0, 0), we = Math.Min(w0 + kw, W);
+            var at = hs * W + ws;
+            var best = x[at];
+            for (var h = hs; h < he; h++)
+            {
+                var row = h * W;
+                for (var w = ws; w < we; w++)
+                {
+                    var v = x[row + w];
+                    var greater = v > best;
+                    best = greater ? v : best;
+                    at = greater ? row + w : at;
+                }
+            }
+
+            dx[at] += dy[p * g.Q + q];
         }
     }
 
