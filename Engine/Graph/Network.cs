@@ -125,7 +125,8 @@ public sealed class Network : IDisposable
 
     /// <summary>Accumulated forward and backward time per node while <see cref="Profiling"/> was on.</summary>
     public IReadOnlyList<(Node Node, TimeSpan Forward, TimeSpan Backward)> NodeTimes() => schedule
-        .Select((n, i) => (n, TimeSpan.FromTicks(forwardTicks?[i] ?? 0), TimeSpan.FromTicks(backwardTicks?[i] ?? 0)))
+        .Select((n, i) => (n, System.Diagnostics.Stopwatch.GetElapsedTime(0, forwardTicks?[i] ?? 0),
+            System.Diagnostics.Stopwatch.GetElapsedTime(0, backwardTicks?[i] ?? 0)))
         .ToList();
 
     /// <summary>Switches to training mode.</summary>
@@ -264,11 +265,11 @@ public sealed class Network : IDisposable
         }
     }
 
+    // Stopwatch ticks after the queued kernels finished; NodeTimes converts the sums.
     private long Timestamp()
     {
         Accelerator.Synchronize();
-        return TimeSpan.FromSeconds(System.Diagnostics.Stopwatch.GetTimestamp() /
-            (double)System.Diagnostics.Stopwatch.Frequency).Ticks;
+        return System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     private void CheckBatch(int batch)

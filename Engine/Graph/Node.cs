@@ -81,9 +81,9 @@ public abstract class Node
         var copy = (Node)MemberwiseClone();
         copy.Inputs = inputs;
         copy.parameters = [];
+        // Definitions never hold buffers or state (only instances are built), so nothing else needs resetting.
         copy.Output = null!;
         copy.Grad = null;
-        copy.ReleaseState();
         return copy;
     }
 

@@ -8,7 +8,6 @@ public sealed class DropoutNode : Node
 {
     private DeviceBuffer? mask;
     private bool maskActive;
-    private DropoutNode? owner;
 
     internal DropoutNode(Node input, float probability)
         : base(input)
@@ -37,18 +36,12 @@ public sealed class DropoutNode : Node
     protected internal override void AllocateState(Accelerator accelerator, int maxBatch)
     {
         mask = accelerator.Allocate(maxBatch * OutputShape.Size);
-        owner = this;
     }
 
     /// <inheritdoc />
     protected internal override void ReleaseState()
     {
-        // A fresh copy from Instantiate shares the definition's reference; only the owner releases it.
-        if (mask is { IsReleased: false } && ReferenceEquals(this, owner))
-        {
-            mask.Release();
-        }
-
+        mask?.Release();
         mask = null;
     }
 
