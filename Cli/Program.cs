@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GpuCnn.Cli;
+using GpuCnn.Engine;
 
 var root = new RootCommand("gpucnn: train, evaluate and inspect convolutional networks");
 root.Subcommands.Add(TrainCommand.Create());
@@ -8,4 +9,14 @@ root.Subcommands.Add(SummaryCommand.Create());
 root.Subcommands.Add(DevicesCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(FetchCommand.Create());
-return root.Parse(args).Invoke();
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (e is InvalidDataException or IOException or GraphException or ArgumentException
+    or InvalidOperationException or UnauthorizedAccessException)
+{
+    // These carry messages written for the user (the file, the node, the shapes); a stack trace adds nothing.
+    Console.Error.WriteLine($"gpucnn: {e.Message}");
+    return 1;
+}
