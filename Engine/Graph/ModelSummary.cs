@@ -1,14 +1,16 @@
 using System.Globalization;
 using System.Text;
+using GpuCnn.Engine.Nodes;
 
 namespace GpuCnn.Engine;
 
-/// <summary>One row of a model summary.</summary>
+/// <summary>One row of a model summary. <paramref name="ReceptiveField"/> is the side of the input window one
+/// output element sees; <paramref name="ActivationBytes"/> the output's size for one sample.</summary>
 public sealed record SummaryRow(string Name, string Kind, string Details, Shape OutputShape, long Parameters,
-    long MultiplyAdds);
+    long MultiplyAdds, long ActivationBytes, int ReceptiveField);
 
-/// <summary>Per-node output shape, parameter count and multiply-adds, with totals: what <c>gpucnn summary</c>
-/// prints, one line per node in the manner of Darknet and Keras.</summary>
+/// <summary>Per-node output shape, parameters, multiply-adds, activation memory and receptive field, with totals:
+/// what <c>gpucnn summary</c> prints, one line per node in the manner of Darknet and Keras.</summary>
 public sealed class ModelSummary
 {
     private ModelSummary(IReadOnlyList<SummaryRow> rows) => Rows = rows;
@@ -22,25 +24,73 @@ public sealed class ModelSummary
     /// <summary>Total multiply-adds of one forward pass of one sample.</summary>
     public long TotalMultiplyAdds => Rows.Sum(r => r.MultiplyAdds);
 
-    /// <summary>Summarises a built network.</summary>
-    public static ModelSummary Of(Network network) => new(network.Nodes
-        .Select(n => new SummaryRow(n.Name, n.Kind, n.Describe(), n.OutputShape,
-            n.Parameters.Sum(p => (long)p.Length), n.MultiplyAdds))
-        .ToList());
+    /// <summary>Floating-point operations of one forward pass of one sample (two per multiply-add).</summary>
+    public long ForwardFlops => 2 * TotalMultiplyAdds;
 
-    /// <summary>A fixed-width table.</summary>
-    public string ToText()
+    /// <summary>
+    /// Device memory of a training step at <paramref name="batch"/>: parameters, their gradients and
+    /// <paramref name="optimizerStatesPerParameter"/> optimizer tensors (Adam keeps 2, SGD with momentum 1), plus
+    /// every activation and its gradient (views such as Flatten share their input's memory).
+    /// </summary>
+    public long TrainingStepBytes(int batch, int optimizerStatesPerParameter = 2) =>
+        TotalParameters * sizeof(float) * (2 + optimizerStatesPerParameter) +
+        2L * batch * Rows.Where(r => r.Kind != "Flatten").Sum(r => r.ActivationBytes);
+
+    /// <summary>Summarises a built network.</summary>
+    public static ModelSummary Of(Network network)
+    {
+        // Receptive field and the input stride ("jump") of one output step, per node, following the chain:
+        // r_out = r_in + (k - 1) * dilation * j_in and j_out = j_in * stride; the widest input wins at a join.
+        // Padding lets a window hang over the border, so the field may exceed the image; it is not clipped.
+        var field = new Dictionary<Node, (int Field, int Jump)>(ReferenceEqualityComparer.Instance);
+        var rows = new List<SummaryRow>();
+        var input = network.InputShape;
+        var whole = input.Rank == 3 ? Math.Max(input[1], input[2]) : 1;
+        foreach (var node in network.Nodes)
+        {
+            var (r, j) = node.Inputs.Count == 0 ? (1, 1) : node.Inputs.Select(i => field[i]).MaxBy(f => f.Field);
+            (r, j) = node switch
+            {
+                Conv2dNode c => (r + (c.KernelH - 1) * c.DilationH * j, j * c.StrideH),
+                Pool2dNode p => (r + (p.KernelSize - 1) * j, j * p.Stride),
+                LinearNode => (whole, j), // every output of a dense layer sees the whole input
+
+                _ => (r, j),
+            };
+            field[node] = (r, j);
+            rows.Add(new SummaryRow(node.Name, node.Kind, node.Describe(), node.OutputShape,
+                node.Parameters.Sum(p => (long)p.Length), node.MultiplyAdds, (long)node.OutputShape.Size * sizeof(float),
+                r));
+        }
+
+        return new ModelSummary(rows);
+    }
+
+    /// <summary>A fixed-width table with totals; the training-step memory is given at <paramref name="batch"/>.</summary>
+    public string ToText(int batch = 64)
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(c, $"{"node",-10} {"layer",-10} {"details",-24} {"output",-16} {"params",12} {"mult-adds",14}");
+        sb.AppendLine(c, $"{"node",-10} {"layer",-10} {"details",-24} {"output",-16} {"params",12} {"mult-adds",14} " +
+            $"{"memory",10} {"field",6}");
         foreach (var r in Rows)
         {
             sb.AppendLine(c, $"{r.Name,-10} {r.Kind,-10} {r.Details,-24} {r.OutputShape.ToString(),-16} " +
-                $"{r.Parameters,12:N0} {r.MultiplyAdds,14:N0}");
+                $"{r.Parameters,12:N0} {r.MultiplyAdds,14:N0} {Bytes(r.ActivationBytes),10} {r.ReceptiveField,6}");
         }
 
         sb.AppendLine(c, $"{"total",-10} {"",-10} {"",-24} {"",-16} {TotalParameters,12:N0} {TotalMultiplyAdds,14:N0}");
+        sb.AppendLine(c, $"parameters: {TotalParameters:N0} ({Bytes(TotalParameters * sizeof(float))}); forward: " +
+            $"{ForwardFlops / 1e6:N1} MFLOP per sample; training step at batch {batch} with Adam: " +
+            $"{Bytes(TrainingStepBytes(batch))}");
         return sb.ToString();
     }
+
+    private static string Bytes(long bytes) => bytes switch
+    {
+        >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):F1} GiB"),
+        >= 1L << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):F1} MiB"),
+        >= 1L << 10 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:F1} KiB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes} B"),
+    };
 }

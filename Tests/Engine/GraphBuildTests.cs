@@ -108,3 +108,38 @@ public sealed class GraphBuildTests : IDisposable
         Assert.Contains("61,706", summary.ToText());
     }
 }
+
+public sealed class SummaryFieldTests
+{
+    [Fact]
+    public void ReceptiveFieldGrowsAsTheLectureNotesCount()
+    {
+        // Two 3x3 convolutions see 5x5 of the input (seed 001); LeNet's last conv sees 16x16 of the image.
+        using var acc = new CpuAccelerator(1);
+        var g = new GraphBuilder();
+        var y = g.Conv2d(g.Conv2d(g.Input(new Shape(1, 7, 7)), 1, 3), 1, 3);
+        using var net = g.Build(y, acc, maxBatch: 1);
+        Assert.Equal(5, ModelSummary.Of(net).Rows[^1].ReceptiveField);
+
+        using var lenet = ModelZoo.Build("lenet5", acc, maxBatch: 1);
+        var rows = ModelSummary.Of(lenet).Rows;
+        Assert.Equal(5, rows.Single(r => r.Name == "conv1").ReceptiveField);
+        Assert.Equal(6, rows.Single(r => r.Name == "pool1").ReceptiveField);
+        Assert.Equal(14, rows.Single(r => r.Name == "conv2").ReceptiveField); // 6 + 4*2
+        Assert.Equal(16, rows.Single(r => r.Name == "pool2").ReceptiveField); // 14 + 1*2
+        Assert.Equal(28, rows.Single(r => r.Name == "fc1").ReceptiveField); // a dense layer sees the whole image
+    }
+
+    [Fact]
+    public void MemoryFiguresCountActivationsAndParameters()
+    {
+        using var acc = new CpuAccelerator(1);
+        using var lenet = ModelZoo.Build("lenet5", acc, maxBatch: 1);
+        var summary = ModelSummary.Of(lenet);
+
+        Assert.Equal(6 * 28 * 28 * 4, summary.Rows.Single(r => r.Name == "conv1").ActivationBytes);
+        Assert.Equal(2 * 416_520, summary.ForwardFlops);
+        var activations = summary.Rows.Where(r => r.Kind != "Flatten").Sum(r => r.ActivationBytes);
+        Assert.Equal(61_706L * 4 * 4 + 2L * 64 * activations, summary.TrainingStepBytes(64));
+    }
+}
