@@ -18,7 +18,11 @@ internal static class BenchGemmCommand
             DefaultValueFactory = _ => [512, 1024, 2048],
             AllowMultipleArgumentsPerToken = true,
         };
-        var repeats = new Option<int>("--repeats") { Description = "Timed runs per size (median reported)", DefaultValueFactory = _ => 5 };
+        var repeats = new Option<int>("--repeats")
+        {
+            Description = "Timed runs per size (median reported)",
+            DefaultValueFactory = _ => 5,
+        };
         var command = new Command("bench-gemm", "Measure GEMM throughput in GFLOP/s") { device, sizes, repeats };
         command.SetAction(parse =>
         {

@@ -5,7 +5,8 @@ using GpuCnn.Kernels.OpenCL;
 
 namespace GpuCnn.Cli;
 
-/// <summary><c>gpucnn devices</c>: the accelerators present, each OpenCL device with the index --device takes.</summary>
+/// <summary><c>gpucnn devices</c>: the accelerators present, each OpenCL device with the index that --device
+/// takes.</summary>
 internal static class DevicesCommand
 {
     public static Command Create()
@@ -16,13 +17,15 @@ internal static class DevicesCommand
             var c = CultureInfo.InvariantCulture;
             using (var cpu = new CpuAccelerator())
             {
-                Console.WriteLine(string.Create(c, $"cpu       {cpu.Name}, {cpu.MemoryBytes / (1 << 20):N0} MiB available"));
+                var mib = cpu.MemoryBytes / (1 << 20);
+                Console.WriteLine(string.Create(c, $"cpu       {cpu.Name}, {mib:N0} MiB available"));
             }
 
             var devices = OpenCLAccelerator.Devices();
             if (devices.Count == 0)
             {
-                Console.WriteLine("opencl    none (no OpenCL loader or platform; on Debian: apt-get install pocl-opencl-icd)");
+                Console.WriteLine(
+                    "opencl    none (no OpenCL loader or platform; on Debian: apt-get install pocl-opencl-icd)");
             }
 
             foreach (var d in devices)

@@ -41,7 +41,8 @@ internal static unsafe partial class Cl
 
     static Cl() => NativeLibrary.SetDllImportResolver(typeof(Cl).Assembly, Resolve);
 
-    /// <summary>Throws <see cref="OpenCLException"/> naming <paramref name="call"/> when the status is an error.</summary>
+    /// <summary>Throws <see cref="OpenCLException"/> naming <paramref name="call"/> when the status is an
+    /// error.</summary>
     public static void Check(int status, string call)
     {
         if (status != Success)

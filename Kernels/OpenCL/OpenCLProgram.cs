@@ -10,6 +10,7 @@ namespace GpuCnn.Kernels.OpenCL;
 internal sealed class OpenCLProgram
 {
     private static readonly Dictionary<nint, OpenCLProgram> Cache = [];
+    private static readonly Dictionary<nint, OpenCLException> Failures = [];
     private static readonly Lock CacheLock = new();
 
     private OpenCLProgram(OpenCLDevice device, nint context, nint program, int gemmWorkGroup, int reduceWorkGroup)
@@ -49,9 +50,24 @@ internal sealed class OpenCLProgram
     {
         lock (CacheLock)
         {
+            if (Failures.TryGetValue(device.Handle, out var failure))
+            {
+                // A failed build is not retried: every accelerator on the device would pay for it again.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+
             if (!Cache.TryGetValue(device.Handle, out var program))
             {
-                program = Build(device);
+                try
+                {
+                    program = Build(device);
+                }
+                catch (OpenCLException e)
+                {
+                    Failures[device.Handle] = e;
+                    throw;
+                }
+
                 Cache[device.Handle] = program;
             }
 

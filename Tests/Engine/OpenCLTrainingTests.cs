@@ -104,6 +104,23 @@ public sealed class OpenCLTrainingTests
     }
 
     [OpenCLFact]
+    public void AModelTooLargeForTheDeviceNamesItsOutputAndBatch()
+    {
+        // conv1's output alone needs 6*28*28 floats per image: past any 2 GiB allocation limit at this batch.
+        using var cl = new OpenCLAccelerator();
+        const int batch = 120_000;
+        if (cl.Device.MaxAllocationBytes >= 6L * 28 * 28 * sizeof(float) * batch)
+        {
+            return; // This device could hold it.
+        }
+
+        var error = Assert.Throws<DeviceMemoryException>(() => ModelZoo.Build("lenet5", cl, maxBatch: batch));
+
+        Assert.Contains($"batches of {batch}", error.Message);
+        Assert.Contains($"{error.BytesNeeded:N0} bytes", error.Message);
+    }
+
+    [OpenCLFact]
     public void SoftmaxCrossEntropyDoesNotThrowForABadLabelOnTheDevice()
     {
         // The engine checks labels on the host; on the device a bad one shows as a NaN loss, not a crash.
