@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GpuCnn.Datasets;
+using GpuCnn.Kernels;
 using GpuCnn.Models;
 
 namespace GpuCnn.Cli;
@@ -23,10 +24,18 @@ internal static class CommonOptions
     {
         var option = new Option<string>("--device")
         {
-            Description = "Accelerator: auto (the best present) or cpu",
+            Description = "Accelerator: auto (an OpenCL GPU, else the CPU backend), cpu, opencl (the first GPU, else " +
+                "the first OpenCL device) or opencl:N (see 'gpucnn devices')",
             DefaultValueFactory = _ => "auto",
         };
-        option.AcceptOnlyFromAmong(Devices.Choices);
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (value is not null && !AcceleratorFactory.IsValid(value))
+            {
+                result.AddError($"Unknown device '{value}'; use {AcceleratorFactory.Syntax}.");
+            }
+        });
         return option;
     }
 

@@ -1,9 +1,12 @@
 using System.CommandLine;
+using System.Globalization;
 using GpuCnn.Kernels.Cpu;
+using GpuCnn.Kernels.OpenCL;
 
 namespace GpuCnn.Cli;
 
-/// <summary><c>gpucnn devices</c>: the accelerators present.</summary>
+/// <summary><c>gpucnn devices</c>: the accelerators present, each OpenCL device with the index that --device
+/// takes.</summary>
 internal static class DevicesCommand
 {
     public static Command Create()
@@ -11,8 +14,29 @@ internal static class DevicesCommand
         var command = new Command("devices", "List the accelerators present");
         command.SetAction(_ =>
         {
-            using var cpu = new CpuAccelerator();
-            Console.WriteLine($"cpu    {cpu.Name}, {cpu.MemoryBytes / (1 << 20):N0} MiB available");
+            var c = CultureInfo.InvariantCulture;
+            using (var cpu = new CpuAccelerator())
+            {
+                var mib = cpu.MemoryBytes / (1 << 20);
+                Console.WriteLine(string.Create(c, $"cpu       {cpu.Name}, {mib:N0} MiB available"));
+            }
+
+            var devices = OpenCLAccelerator.Devices();
+            if (devices.Count == 0)
+            {
+                Console.WriteLine(
+                    "opencl    none (no OpenCL loader or platform; on Debian: apt-get install pocl-opencl-icd)");
+            }
+
+            foreach (var d in devices)
+            {
+                Console.WriteLine(string.Create(c,
+                    $"opencl:{d.Index,-3}{d.Name} [{d.Platform}] type {d.Type}, {d.ComputeUnits} compute units, " +
+                    $"{d.GlobalMemoryBytes / (1 << 20):N0} MiB global memory (max allocation " +
+                    $"{d.MaxAllocationBytes / (1 << 20):N0} MiB), max work-group {d.MaxWorkGroupSize}, " +
+                    $"{d.LocalMemoryBytes / 1024:N0} KiB local memory, {d.Version}"));
+            }
+
             return 0;
         });
         return command;

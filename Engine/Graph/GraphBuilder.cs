@@ -92,7 +92,15 @@ public sealed class GraphBuilder
             instances[node] = node.Instantiate(node.Inputs.Select(i => instances[i]).ToArray());
         }
 
-        return new Network(schedule.Select(n => instances[n]).ToList(), instances, accelerator, maxBatch, seed);
+        try
+        {
+            return new Network(schedule.Select(n => instances[n]).ToList(), instances, accelerator, maxBatch, seed);
+        }
+        catch (DeviceMemoryException e)
+        {
+            throw new DeviceMemoryException($"The network ending in '{output.Name}' does not fit on " +
+                $"{accelerator.Name} with batches of {maxBatch}: {e.Message}", e.BytesNeeded, e);
+        }
     }
 
     private static int CheckedStride(int kernel, int? stride)

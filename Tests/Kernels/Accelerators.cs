@@ -1,5 +1,6 @@
 using GpuCnn.Kernels;
 using GpuCnn.Kernels.Cpu;
+using GpuCnn.Kernels.OpenCL;
 using Xunit;
 
 namespace GpuCnn.Tests.Kernels;
@@ -18,6 +19,9 @@ public static class Accelerators
         // A single worker takes the serial paths: no work split and one weight-gradient partial instead of a
         // reduction, which must give the same numbers.
         ("cpu-1thread", () => true, () => new CpuAccelerator(threads: 1)),
+
+        // The preferred OpenCL device (a GPU, else PoCL's CPU device in CI), present when a platform has one.
+        ("opencl", () => OpenCLAccelerator.Devices().Count > 0, () => new OpenCLAccelerator()),
     ];
 
     /// <summary>Names of the accelerators present on this machine.</summary>

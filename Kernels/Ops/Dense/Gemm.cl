@@ -1,0 +1,23 @@
+// C = alpha * op(A) * op(B) + beta * C, row-major; op(A):(M,K) op(B):(K,N) C:(M,N). A transposed operand is
+// stored as its transpose. Launched on a (ceil(N/GEMM_TILE)*GEMM_WG, ceil(M/GEMM_TILE)*GEMM_WG) grid.
+
+#define GEMM_A_N(m, k) a[(m) * K + (k)]
+#define GEMM_A_T(m, k) a[(k) * M + (m)]
+#define GEMM_B_N(k, n) b[(k) * N + (n)]
+#define GEMM_B_T(k, n) b[(n) * K + (k)]
+
+// beta == 0 overwrites C without reading it, so NaN or garbage in C does not leak through (BLAS semantics).
+#define GEMM_KERNEL(NAME, A_AT, A_K_FAST, B_AT, B_K_FAST) \
+__kernel __attribute__((reqd_work_group_size(GEMM_WG, GEMM_WG, 1))) \
+void NAME(int M, int N, int K, float alpha, __global const float* a, __global const float* b, float beta, \
+          __global float* c) \
+{ \
+    GEMM_TILE_LOOP(M, N, 0, K, A_AT, A_K_FAST, B_AT, B_K_FAST) \
+    GEMM_TILE_STORE(M, N, \
+        c[m * N + n] = beta == 0.0f ? alpha * v : alpha * v + beta * c[m * N + n]) \
+}
+
+GEMM_KERNEL(gemm_nn, GEMM_A_N, 1, GEMM_B_N, 0)
+GEMM_KERNEL(gemm_nt, GEMM_A_N, 1, GEMM_B_T, 1)
+GEMM_KERNEL(gemm_tn, GEMM_A_T, 0, GEMM_B_N, 0)
+GEMM_KERNEL(gemm_tt, GEMM_A_T, 0, GEMM_B_T, 1)

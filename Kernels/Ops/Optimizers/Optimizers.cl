@@ -1,0 +1,46 @@
+// Parameter updates, one work-item per parameter, in PyTorch's (and OptimizersCpu's) order of operations.
+// Scalars that depend only on the step (Adam's bias corrections) are computed on the host, as the CPU does.
+
+__kernel void sgd_update(__global float* param, __global const float* grad, __global float* velocity, int count,
+    float lr, float momentum, float dampening, float decay, int nesterov, int firstStep)
+{
+    const int i = get_global_id(0);
+    if (i >= count)
+        return;
+    float d = grad[i] + decay * param[i];
+    if (momentum != 0.0f) {
+        const float buf = firstStep ? d : momentum * velocity[i] + (1.0f - dampening) * d;
+        velocity[i] = buf;
+        d = nesterov ? d + momentum * buf : buf;
+    }
+    param[i] -= lr * d;
+}
+
+__kernel void adam_update(__global float* param, __global const float* grad, __global float* m1,
+    __global float* m2, int count, float beta1, float beta2, float eps, float decay, float stepSize,
+    float correction2Sqrt)
+{
+    const int i = get_global_id(0);
+    if (i >= count)
+        return;
+    const float g = grad[i] + decay * param[i];
+    const float m = beta1 * m1[i] + (1.0f - beta1) * g;
+    const float v = beta2 * m2[i] + (1.0f - beta2) * g * g;
+    m1[i] = m;
+    m2[i] = v;
+    param[i] -= stepSize * m / (sqrt(v) / correction2Sqrt + eps);
+}
+
+__kernel void adadelta_update(__global float* param, __global const float* grad, __global float* squareAvg,
+    __global float* accDelta, int count, float lr, float rho, float eps, float decay)
+{
+    const int i = get_global_id(0);
+    if (i >= count)
+        return;
+    const float g = grad[i] + decay * param[i];
+    const float square = rho * squareAvg[i] + (1.0f - rho) * g * g;
+    squareAvg[i] = square;
+    const float delta = sqrt(accDelta[i] + eps) / sqrt(square + eps) * g;
+    accDelta[i] = rho * accDelta[i] + (1.0f - rho) * delta * delta;
+    param[i] -= lr * delta;
+}
