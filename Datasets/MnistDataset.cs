@@ -13,23 +13,9 @@ public sealed class MnistDataset
     /// <param name="columns">Width of every image.</param>
     public MnistDataset(byte[] pixels, byte[] labels, int rows, int columns)
     {
-        ArgumentNullException.ThrowIfNull(pixels);
-        ArgumentNullException.ThrowIfNull(labels);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(columns);
-        if (pixels.LongLength != (long)labels.Length * rows * columns)
-        {
-            throw new ArgumentException(
-                $"{labels.Length} labels of {rows}x{columns} images need {(long)labels.Length * rows * columns} " +
-                $"pixels, but {pixels.Length} were given.",
-                nameof(pixels));
-        }
-        int bad = labels.AsSpan().IndexOfAnyInRange((byte)(IdxReader.MaxLabel + 1), byte.MaxValue);
-        if (bad >= 0)
-        {
-            throw new ArgumentException(
-                $"Label {labels[bad]} of item {bad} is outside 0..{IdxReader.MaxLabel}.", nameof(labels));
-        }
+        LabelledBytes.Check(pixels, labels, (long)rows * columns, $"{rows}x{columns}", IdxReader.MaxLabel + 1);
         Pixels = pixels;
         Labels = labels;
         Rows = rows;
@@ -89,15 +75,7 @@ public sealed class MnistDataset
     /// <summary>A copy of <paramref name="count"/> images starting at image <paramref name="start"/>.</summary>
     public MnistDataset Slice(int start, int count)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(start);
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        if (start > Count - count)
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(count), $"Slice({start}, {count}) runs past the end of a dataset of {Count} images.");
-        }
-        byte[] pixels = Pixels.AsSpan(start * ImageSize, count * ImageSize).ToArray();
-        byte[] labels = Labels.AsSpan(start, count).ToArray();
+        var (pixels, labels) = LabelledBytes.Slice(Pixels, Labels, ImageSize, start, count);
         return new MnistDataset(pixels, labels, Rows, Columns);
     }
 
@@ -107,26 +85,7 @@ public sealed class MnistDataset
     /// </summary>
     public MnistDataset Where(Func<byte, bool> labelFilter)
     {
-        ArgumentNullException.ThrowIfNull(labelFilter);
-        int kept = 0;
-        var keep = new bool[Count];
-        for (int i = 0; i < Count; i++)
-        {
-            keep[i] = labelFilter(Labels[i]);
-            kept += keep[i] ? 1 : 0;
-        }
-        var pixels = new byte[kept * ImageSize];
-        var labels = new byte[kept];
-        int next = 0;
-        for (int i = 0; i < Count; i++)
-        {
-            if (!keep[i])
-            {
-                continue;
-            }
-            Image(i).CopyTo(pixels.AsSpan(next * ImageSize));
-            labels[next++] = Labels[i];
-        }
+        var (pixels, labels) = LabelledBytes.Where(Pixels, Labels, ImageSize, labelFilter);
         return new MnistDataset(pixels, labels, Rows, Columns);
     }
 }
