@@ -42,8 +42,9 @@ public static class Checkpoint
 
     /// <summary>
     /// Loads parameters by name (and optimizer state when <paramref name="optimizer"/> is given) and returns the
-    /// metadata. The network's dropout seed and training-step counter are restored too. Every parameter of the network must be present with its shape; otherwise nothing is changed and
-    /// the error lists what is missing or mismatched.
+    /// metadata, restoring the network's dropout seed and training-step counter too. Every parameter of the network
+    /// must be present with its shape; otherwise nothing is changed and the error lists what is missing or
+    /// mismatched.
     /// </summary>
     public static Dictionary<string, string> Load(string path, Network network, Optimizer? optimizer = null)
     {

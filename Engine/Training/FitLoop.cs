@@ -210,7 +210,8 @@ public sealed class FitLoop
         }
         else if (CompletedEpochs >= Epochs)
         {
-            Finish(FitOutcome.Completed, $"Finished {Epochs} epochs.", LastCheckpoint);
+            Finish(FitOutcome.Completed, Epochs == 1 ? "Finished 1 epoch." : $"Finished {Epochs} epochs.",
+                LastCheckpoint);
         }
         else if (cancellation.IsCancellationRequested)
         {

@@ -40,7 +40,7 @@ public sealed class CsvLog(string path, string? stepsPath = null) : TrainingCall
         }
 
         CreateDirectoryFor(StepsPath);
-        steps = new StreamWriter(StepsPath, append: false, Encoding.UTF8);
+        steps = new StreamWriter(StepsPath, append: false, new UTF8Encoding(false));
         steps.WriteLine(StepHeader);
         foreach (var line in kept)
         {
