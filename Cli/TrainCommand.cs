@@ -1,14 +1,12 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using GpuCnn.Datasets;
 using GpuCnn.Engine;
 using GpuCnn.Engine.Checkpoints;
 using GpuCnn.Engine.Optimizers;
 using GpuCnn.Engine.Training;
+using GpuCnn.Engine.Training.Callbacks;
 using GpuCnn.Models;
-using Spectre.Console;
 
 namespace GpuCnn.Cli;
 
@@ -19,7 +17,11 @@ internal static class TrainCommand
     {
         var model = CommonOptions.Model();
         var dataset = CommonOptions.Dataset();
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training set", DefaultValueFactory = _ => 1 };
+        var epochs = new Option<int>("--epochs")
+        {
+            Description = "Passes over the training set",
+            DefaultValueFactory = _ => 1,
+        };
         var batchSize = CommonOptions.BatchSize();
         var optimizer = new Option<string>("--optimizer")
         {
@@ -28,37 +30,171 @@ internal static class TrainCommand
         };
         optimizer.AcceptOnlyFromAmong("adam", "adadelta", "sgd");
         var lr = new Option<float?>("--lr") { Description = "Learning rate (default: the optimizer's)" };
-        var momentum = new Option<float>("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => 0.9f };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, shuffling and dropout", DefaultValueFactory = _ => 0 };
+        var momentum = new Option<float>("--momentum")
+        {
+            Description = "SGD momentum",
+            DefaultValueFactory = _ => 0.9f,
+        };
+        var seed = new Option<ulong>("--seed")
+        {
+            Description = "Seed of initialisation, shuffling and dropout",
+            DefaultValueFactory = _ => 0,
+        };
         var device = CommonOptions.Device();
         var dataDir = CommonOptions.DataDir();
-        var checkpoint = new Option<string?>("--checkpoint") { Description = "Save parameters and optimizer state here after each epoch (safetensors)" };
-        var metricsJson = new Option<string?>("--metrics-json") { Description = "Write per-epoch metrics as JSON here" };
+        var checkpoint = new Option<string?>("--checkpoint")
+        {
+            Description = "Save the training state (parameters, optimizer, progress) here after each epoch " +
+                "(safetensors); an interrupted run saves here too",
+        };
+        var metricsJson = new Option<string?>("--metrics-json")
+        {
+            Description = "Write per-epoch metrics as JSON here",
+        };
         var limit = new Option<int?>("--limit-train") { Description = "Train on the first N images only" };
+        var checkpointBest = new Option<string?>("--checkpoint-best")
+        {
+            Description = "Save the training state here whenever the monitored metric is the best so far",
+        };
+        var earlyStopping = new Option<int?>("--early-stopping")
+        {
+            Description = "Stop after this many epochs without improvement of the monitored metric",
+        };
+        var minDelta = new Option<double>("--min-delta")
+        {
+            Description = "The smallest change that counts as an improvement for early stopping",
+            DefaultValueFactory = _ => 0,
+        };
+        var monitor = new Option<string>("--monitor")
+        {
+            Description = "Metric watched by --checkpoint-best, --early-stopping and the plateau schedule",
+            DefaultValueFactory = _ => "test_loss",
+        };
+        monitor.AcceptOnlyFromAmong([.. Enum.GetValues<Metric>().Select(m => m.Name())]);
+        var schedule = new Option<string>("--lr-schedule")
+        {
+            Description = "none, step (x gamma every --lr-step-size epochs), cosine (to 0 over --epochs) or " +
+                "plateau (x gamma after --lr-patience epochs without improvement)",
+            DefaultValueFactory = _ => "none",
+        };
+        schedule.AcceptOnlyFromAmong("none", "step", "cosine", "plateau");
+        var stepSize = new Option<int>("--lr-step-size")
+        {
+            Description = "Epochs between decays of the step schedule",
+            DefaultValueFactory = _ => 1,
+        };
+        var gamma = new Option<float>("--lr-gamma")
+        {
+            Description = "Decay factor of the step and plateau schedules",
+            DefaultValueFactory = _ => 0.1f,
+        };
+        var lrPatience = new Option<int>("--lr-patience")
+        {
+            Description = "Epochs without improvement before the plateau schedule decays",
+            DefaultValueFactory = _ => 10,
+        };
+        var clip = new Option<float?>("--clip-grad-norm") { Description = "Clip the total gradient L2 norm to this" };
+        var resume = new Option<string?>("--resume")
+        {
+            Description = "Continue from a checkpoint written by train (--epochs counts the epochs it already did)",
+        };
+        var logCsv = new Option<string?>("--log-csv") { Description = "Write per-epoch metrics as CSV here" };
+        var logStepsCsv = new Option<string?>("--log-steps-csv")
+        {
+            Description = "Write every step's training loss as CSV here",
+        };
 
         var command = new Command("train", "Train a model on MNIST")
         {
             model, dataset, epochs, batchSize, optimizer, lr, momentum, seed, device, dataDir, checkpoint, metricsJson,
-            limit,
+            limit, checkpointBest, earlyStopping, minDelta, monitor, schedule, stepSize, gamma, lrPatience, clip,
+            resume, logCsv, logStepsCsv,
         };
         command.SetAction(parse => Run(new Settings(
             parse.GetValue(model)!, parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(optimizer)!,
             parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(seed), parse.GetValue(device)!,
-            parse.GetValue(dataDir)!, parse.GetValue(checkpoint), parse.GetValue(metricsJson), parse.GetValue(limit))));
+            parse.GetValue(dataDir)!, parse.GetValue(checkpoint), parse.GetValue(metricsJson), parse.GetValue(limit))
+        {
+            CheckpointBest = parse.GetValue(checkpointBest),
+            EarlyStopping = parse.GetValue(earlyStopping),
+            MinDelta = parse.GetValue(minDelta),
+            Monitor = MetricNames.Parse(parse.GetValue(monitor)!),
+            Schedule = parse.GetValue(schedule)!,
+            StepSize = parse.GetValue(stepSize),
+            Gamma = parse.GetValue(gamma),
+            LrPatience = parse.GetValue(lrPatience),
+            ClipGradNorm = parse.GetValue(clip),
+            Resume = parse.GetValue(resume),
+            LogCsv = parse.GetValue(logCsv),
+            LogStepsCsv = parse.GetValue(logStepsCsv),
+        }));
         return command;
     }
 
     private sealed record Settings(string Model, int Epochs, int BatchSize, string Optimizer, float? Lr, float Momentum,
-        ulong Seed, string Device, string DataDir, string? Checkpoint, string? MetricsJson, int? Limit);
+        ulong Seed, string Device, string DataDir, string? Checkpoint, string? MetricsJson, int? Limit)
+    {
+        public string? CheckpointBest { get; init; }
+
+        public int? EarlyStopping { get; init; }
+
+        public double MinDelta { get; init; }
+
+        public Metric Monitor { get; init; } = Metric.TestLoss;
+
+        public string Schedule { get; init; } = "none";
+
+        public int StepSize { get; init; } = 1;
+
+        public float Gamma { get; init; } = 0.1f;
+
+        public int LrPatience { get; init; } = 10;
+
+        public float? ClipGradNorm { get; init; }
+
+        public string? Resume { get; init; }
+
+        public string? LogCsv { get; init; }
+
+        public string? LogStepsCsv { get; init; }
+    }
 
     private static int Run(Settings s)
     {
-        if (s.Epochs < 1 || s.BatchSize < 1)
+        if (s.Epochs < 1 || s.BatchSize < 1 || s.StepSize < 1 || s.EarlyStopping < 1 || s.ClipGradNorm <= 0)
         {
-            Console.Error.WriteLine("--epochs and --batch-size must be at least 1.");
+            Console.Error.WriteLine("--epochs, --batch-size, --lr-step-size and --early-stopping must be at least 1; " +
+                "--clip-grad-norm must be positive.");
             return 2;
         }
 
+        var c = CultureInfo.InvariantCulture;
+        var seed = s.Seed;
+        if (s.Resume is { } resumePath)
+        {
+            if (!File.Exists(resumePath))
+            {
+                Console.Error.WriteLine($"--resume: no file at {resumePath}.");
+                return 2;
+            }
+
+            var saved = Checkpoint.ReadMetadata(resumePath);
+            if (saved.TryGetValue("model", out var savedModel) && savedModel != s.Model)
+            {
+                Console.Error.WriteLine($"--resume: {resumePath} holds a {savedModel}, not a {s.Model}; " +
+                    $"pass --model {savedModel}.");
+                return 2;
+            }
+
+            // The data order follows the seed: resuming with another one would not continue the same run.
+            if (saved.TryGetValue("seed", out var savedSeed) && ulong.Parse(savedSeed, c) != seed)
+            {
+                seed = ulong.Parse(savedSeed, c);
+                Console.Error.WriteLine($"--resume: using the checkpoint's seed {seed} instead of {s.Seed}.");
+            }
+        }
+
+        s = s with { Seed = seed };
         var (train, test) = Mnist.LoadOrFetch(s.DataDir, message => Console.Error.WriteLine(message));
         if (s.Limit is { } n)
         {
@@ -66,48 +202,122 @@ internal static class TrainCommand
         }
 
         using var accelerator = Devices.Open(s.Device);
-        using var network = ModelZoo.Build(s.Model, accelerator, s.BatchSize, s.Seed);
+        using var network = ModelZoo.Build(s.Model, accelerator, s.BatchSize, seed);
         using var optimizer = CreateOptimizer(s, network);
         using var trainer = new Trainer(network, optimizer);
-        var c = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(c,
-            $"{s.Model} ({network.ParameterCount:N0} parameters) on {accelerator.Name}; {optimizer.Name} " +
-            $"lr {optimizer.LearningRate}, batch {s.BatchSize}, seed {s.Seed}, {train.Count:N0} training images"));
-
-        var batcher = new MnistBatcher(train, s.BatchSize, shuffle: true, s.Seed);
-        var history = new List<Dictionary<string, object>>();
-        for (var epoch = 1; epoch <= s.Epochs; epoch++)
+        var source = new MnistBatchSource(new MnistBatcher(train, s.BatchSize, shuffle: true, seed));
+        var loop = new FitLoop(trainer, source, MnistEvaluation.Source(test, s.BatchSize), s.Epochs,
+            CreateCallbacks(s, source.BatchCount))
         {
-            var (trainLoss, trainAccuracy, imagesPerSecond) = RunEpoch(trainer, batcher, epoch);
-            var (testLoss, testAccuracy) = MnistEvaluation.Run(trainer, test, s.BatchSize);
-            Console.WriteLine(string.Create(c,
-                $"epoch {epoch}/{s.Epochs}: train loss {trainLoss:F4} acc {trainAccuracy:P2} | test loss " +
-                $"{testLoss:F4} acc {testAccuracy:P2} | {imagesPerSecond:N0} images/s"));
-            history.Add(new Dictionary<string, object>
-            {
-                ["epoch"] = epoch,
-                ["train_loss"] = trainLoss,
-                ["train_accuracy"] = trainAccuracy,
-                ["test_loss"] = testLoss,
-                ["test_accuracy"] = testAccuracy,
-                ["images_per_second"] = imagesPerSecond,
-            });
-            if (s.Checkpoint is { } path)
-            {
-                Checkpoint.Save(path, network, optimizer, new Dictionary<string, string>
-                {
-                    ["model"] = s.Model,
-                    ["epoch"] = epoch.ToString(c),
-                });
-            }
-
-            if (s.MetricsJson is { } metricsPath)
-            {
-                WriteMetrics(metricsPath, s, history);
-            }
+            InterruptCheckpointPath = s.Checkpoint ?? "interrupted.safetensors",
+        };
+        loop.Metadata["model"] = s.Model;
+        loop.Metadata["seed"] = seed.ToString(c);
+        if (s.Resume is { } path)
+        {
+            loop.Resume(path);
+            Console.WriteLine($"Resuming {path}: {loop.CompletedEpochs} epochs and {loop.StepInEpoch} steps done.");
         }
 
-        return 0;
+        Console.WriteLine(string.Create(c,
+            $"{s.Model} ({network.ParameterCount:N0} parameters) on {accelerator.Name}; {optimizer.Name} " +
+            $"lr {optimizer.LearningRate}, batch {s.BatchSize}, seed {seed}, {train.Count:N0} training images"));
+
+        using var cancellation = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cancellation.IsCancellationRequested)
+            {
+                return; // a second Ctrl-C ends the process at once
+            }
+
+            e.Cancel = true;
+            cancellation.Cancel();
+            Console.Error.WriteLine("Stopping after this step and saving the state (Ctrl-C again to quit at once).");
+        };
+        Console.CancelKeyPress += onCancel;
+        FitResult result;
+        try
+        {
+            result = loop.Run(cancellation.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+
+        switch (result.Outcome)
+        {
+            case FitOutcome.Interrupted:
+                Console.Error.WriteLine($"{result.Message} Continue with --resume {result.Checkpoint}.");
+                return 130;
+            case FitOutcome.Diverged:
+                Console.Error.WriteLine(result.Message);
+                return 1;
+            default:
+                Console.WriteLine(result.Message);
+                return 0;
+        }
+    }
+
+    private static List<TrainingCallback> CreateCallbacks(Settings s, int batchCount)
+    {
+        var callbacks = new List<TrainingCallback>();
+        if (s.ClipGradNorm is { } maxNorm)
+        {
+            callbacks.Add(new GradientClipping(maxNorm));
+        }
+
+        if (!Console.IsOutputRedirected)
+        {
+            callbacks.Add(new TrainingProgress(batchCount));
+        }
+
+        callbacks.Add(new EpochReport(s.Epochs, s.MetricsJson, new Dictionary<string, object>
+        {
+            ["model"] = s.Model,
+            ["optimizer"] = s.Optimizer,
+            ["batch_size"] = s.BatchSize,
+            ["seed"] = s.Seed,
+        }));
+        switch (s.Schedule)
+        {
+            case "step":
+                callbacks.Add(new StepLr(s.StepSize, s.Gamma));
+                break;
+            case "cosine":
+                callbacks.Add(new CosineLr(s.Epochs));
+                break;
+            case "plateau":
+                callbacks.Add(new ReduceLrOnPlateau(s.Monitor, s.Gamma, s.LrPatience));
+                break;
+        }
+
+        if (s.EarlyStopping is { } patience)
+        {
+            callbacks.Add(new EarlyStopping(patience, s.MinDelta, s.Monitor));
+        }
+
+        if (s.LogCsv is { } csv)
+        {
+            callbacks.Add(new CsvLog(csv, s.LogStepsCsv));
+        }
+        else if (s.LogStepsCsv is { } steps)
+        {
+            callbacks.Add(new CsvLog(Path.ChangeExtension(steps, ".epochs.csv"), steps));
+        }
+
+        if (s.Checkpoint is { } path)
+        {
+            callbacks.Add(new EpochCheckpoint(path));
+        }
+
+        if (s.CheckpointBest is { } best)
+        {
+            callbacks.Add(new BestCheckpoint(best, s.Monitor));
+        }
+
+        return callbacks;
     }
 
     private static Optimizer CreateOptimizer(Settings s, Network network) => s.Optimizer switch
@@ -116,66 +326,4 @@ internal static class TrainCommand
         "adadelta" => new Adadelta(network.Parameters(), s.Lr ?? 1f),
         _ => new Sgd(network.Parameters(), s.Lr ?? 0.01f, s.Momentum),
     };
-
-    private static (double Loss, double Accuracy, double ImagesPerSecond) RunEpoch(
-        Trainer trainer, MnistBatcher batcher, int epoch)
-    {
-        double lossSum = 0;
-        long seen = 0, correct = 0;
-        var clock = Stopwatch.StartNew();
-        var interactive = !Console.IsOutputRedirected;
-        var nextRefresh = TimeSpan.Zero;
-        void Loop(ProgressTask? task)
-        {
-            foreach (var batch in batcher.Epoch(epoch))
-            {
-                var r = trainer.Step(batch.Images, batch.Labels, batch.Count);
-                lossSum += (double)r.Loss * r.Count;
-                seen += r.Count;
-                correct += r.Correct;
-                task?.Increment(1);
-                // Formatting the line every step would cost more than the step itself on small models.
-                if (task is not null && clock.Elapsed >= nextRefresh)
-                {
-                    nextRefresh = clock.Elapsed + TimeSpan.FromMilliseconds(100);
-                    task.Description = string.Create(CultureInfo.InvariantCulture,
-                        $"epoch {epoch} loss {lossSum / seen:F4} acc {(double)correct / seen:P1} " +
-                        $"{seen / clock.Elapsed.TotalSeconds:N0} img/s");
-                }
-            }
-        }
-
-        if (interactive)
-        {
-            AnsiConsole.Progress()
-                .AutoClear(true)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                    new RemainingTimeColumn())
-                .Start(ctx => Loop(ctx.AddTask($"epoch {epoch}", maxValue: batcher.BatchCount)));
-        }
-        else
-        {
-            Loop(null);
-        }
-
-        var seconds = clock.Elapsed.TotalSeconds;
-        return (lossSum / seen, (double)correct / seen, seen / seconds);
-    }
-
-    private static void WriteMetrics(string path, Settings s, List<Dictionary<string, object>> epochs)
-    {
-        var document = new Dictionary<string, object>
-        {
-            ["model"] = s.Model,
-            ["optimizer"] = s.Optimizer,
-            ["batch_size"] = s.BatchSize,
-            ["seed"] = s.Seed,
-            ["epochs"] = epochs,
-        };
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temporary = full + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(temporary, full, overwrite: true);
-    }
 }

@@ -19,6 +19,8 @@ public static class Checkpoint
         var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
         {
             ["format"] = "gpucnn",
+            ["network_seed"] = network.Seed.ToString(CultureInfo.InvariantCulture),
+            ["network_training_steps"] = network.TrainingSteps.ToString(CultureInfo.InvariantCulture),
         };
         if (optimizer is not null)
         {
@@ -35,10 +37,14 @@ public static class Checkpoint
         SafeTensors.Write(path, tensors, meta);
     }
 
+    /// <summary>Reads only the metadata of a checkpoint, without its tensors.</summary>
+    public static Dictionary<string, string> ReadMetadata(string path) => SafeTensors.ReadMetadata(path);
+
     /// <summary>
     /// Loads parameters by name (and optimizer state when <paramref name="optimizer"/> is given) and returns the
-    /// metadata. Every parameter of the network must be present with its shape; otherwise nothing is changed and
-    /// the error lists what is missing or mismatched.
+    /// metadata, restoring the network's dropout seed and training-step counter too. Every parameter of the network
+    /// must be present with its shape; otherwise nothing is changed and the error lists what is missing or
+    /// mismatched.
     /// </summary>
     public static Dictionary<string, string> Load(string path, Network network, Optimizer? optimizer = null)
     {
@@ -66,6 +72,14 @@ public static class Checkpoint
         foreach (var p in network.Parameters())
         {
             p.Load(byName[p.Name].Data);
+        }
+
+        // Files written before the counter was saved lack it; their dropout masks simply restart.
+        if (metadata.TryGetValue("network_seed", out var seed) &&
+            metadata.TryGetValue("network_training_steps", out var steps))
+        {
+            network.RestoreRandomState(ulong.Parse(seed, CultureInfo.InvariantCulture),
+                ulong.Parse(steps, CultureInfo.InvariantCulture));
         }
 
         if (optimizer is not null && metadata.TryGetValue("optimizer", out var kind))

@@ -183,6 +183,44 @@ public static class SafeTensors
         return (tensors, metadata);
     }
 
+    /// <summary>Reads only the header's metadata, leaving the tensor data unread.</summary>
+    public static Dictionary<string, string> ReadMetadata(string path)
+    {
+        using var stream = File.OpenRead(path);
+        Span<byte> length = stackalloc byte[8];
+        if (stream.ReadAtLeast(length, 8, throwOnEndOfStream: false) < 8)
+        {
+            throw Bad(path, $"the file is {stream.Length} bytes, shorter than the 8-byte header length");
+        }
+
+        var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(length);
+        if (headerLength > MaxHeaderBytes || 8 + (long)headerLength > stream.Length)
+        {
+            throw Bad(path, $"the header length {headerLength} at offset 0 runs past the end of the file " +
+                $"({stream.Length} bytes)");
+        }
+
+        var header = new byte[headerLength];
+        stream.ReadExactly(header);
+        var metadata = new Dictionary<string, string>();
+        try
+        {
+            if (JsonNode.Parse(header)?["__metadata__"] is JsonObject meta)
+            {
+                foreach (var (key, value) in meta)
+                {
+                    metadata[key] = value?.GetValue<string>() ?? "";
+                }
+            }
+        }
+        catch (JsonException e)
+        {
+            throw Bad(path, $"the JSON header (offset 8) does not parse: {e.Message}");
+        }
+
+        return metadata;
+    }
+
     private static InvalidDataException Bad(string path, string problem) =>
         new($"{path}: not a valid safetensors file: {problem}.");
 }

@@ -13,7 +13,7 @@ public sealed class Network : IDisposable
     private readonly List<Parameter> parameters = [];
     private readonly RunContext context;
     private readonly List<DeviceBuffer> gradientBuffers = [];
-    private readonly ulong seed;
+    private ulong seed;
     private ulong trainingSteps;
     private long[]? forwardTicks;
     private long[]? backwardTicks;
@@ -90,6 +90,22 @@ public sealed class Network : IDisposable
 
     /// <summary>Per-sample output shape.</summary>
     public Shape OutputShape => Output.OutputShape;
+
+    /// <summary>The seed of initialisation and of the dropout masks.</summary>
+    public ulong Seed => seed;
+
+    /// <summary>
+    /// Forward passes run in training mode so far. Each dropout mask is drawn from (<see cref="Seed"/>, this
+    /// count), so a resumed run must restore both to draw the masks an uninterrupted run would have drawn.
+    /// </summary>
+    public ulong TrainingSteps => trainingSteps;
+
+    /// <summary>Restores the dropout seed and the training-step counter saved by a checkpoint.</summary>
+    public void RestoreRandomState(ulong seed, ulong trainingSteps)
+    {
+        this.seed = seed;
+        this.trainingSteps = trainingSteps;
+    }
 
     /// <summary>True in training mode (dropout on), false in evaluation mode.</summary>
     public bool IsTraining { get; private set; }

@@ -34,14 +34,27 @@ public sealed class Trainer : IDisposable
     /// <summary>Runs one step on a batch of <paramref name="count"/> samples.</summary>
     public StepResult Step(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int count)
     {
+        var result = ComputeGradients(inputs, labels, count);
+        ApplyUpdate();
+        return result;
+    }
+
+    /// <summary>
+    /// The first half of <see cref="Step"/>: forward in training mode, loss, and fresh parameter gradients, with
+    /// no update yet, so that the caller can inspect the loss or change the gradients (clipping) in between.
+    /// </summary>
+    public StepResult ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int count)
+    {
         Network.Train();
         Network.Forward(inputs, count);
         var (value, correct) = loss.Compute(labels, count);
         Optimizer.ZeroGrad();
         loss.Backward();
-        Optimizer.Step();
         return new StepResult(value, correct, count);
     }
+
+    /// <summary>The second half of <see cref="Step"/>: the optimizer's update from the current gradients.</summary>
+    public void ApplyUpdate() => Optimizer.Step();
 
     /// <summary>Evaluates one batch in evaluation mode (no dropout, no update).</summary>
     public StepResult Evaluate(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int count)

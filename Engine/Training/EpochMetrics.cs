@@ -1,0 +1,16 @@
+namespace GpuCnn.Engine.Training;
+
+/// <summary>What one epoch measured. Test values are NaN when the loop has no evaluation source.</summary>
+public sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainAccuracy, double TestLoss,
+    double TestAccuracy, double ImagesPerSecond, float LearningRate)
+{
+    /// <summary>The value of <paramref name="metric"/>.</summary>
+    public double Get(Metric metric) => metric switch
+    {
+        Metric.TrainLoss => TrainLoss,
+        Metric.TrainAccuracy => TrainAccuracy,
+        Metric.TestLoss => TestLoss,
+        Metric.TestAccuracy => TestAccuracy,
+        _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, null),
+    };
+}
