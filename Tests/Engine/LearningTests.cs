@@ -15,24 +15,11 @@ public sealed class LearningTests
     public void SeedNetLossFallsOnTwoThousandImages()
     {
         var (train, _) = Mnist.Load(RealMnist.DataDir!);
-        var slice = train.Slice(0, 2000);
         using var acc = new CpuAccelerator();
         using var net = ModelZoo.Build("seednet", acc, maxBatch: 64, seed: 0);
         using var adam = new Adam(net.Parameters());
         using var trainer = new Trainer(net, adam);
-        var batcher = new MnistBatcher(slice, 64, shuffle: true, seed: 0);
-
-        var epochLosses = new List<double>();
-        for (var epoch = 1; epoch <= 3; epoch++)
-        {
-            double sum = 0;
-            foreach (var batch in batcher.Epoch(epoch))
-            {
-                sum += trainer.Step(batch.Images, batch.Labels, batch.Count).Loss * batch.Count;
-            }
-
-            epochLosses.Add(sum / slice.Count);
-        }
+        var epochLosses = EpochLosses(trainer, train.Slice(0, 2000), epochs: 3);
 
         // An untrained 10-class model starts near ln(10) = 2.30.
         Assert.InRange(epochLosses[0], 0.3, 2.0);
@@ -46,6 +33,26 @@ public sealed class LearningTests
         }
 
         Assert.True(correct > 850, $"{correct} of 1000 held-out images right");
+    }
+
+    /// <summary>Mean training loss of each of <paramref name="epochs"/> shuffled passes over
+    /// <paramref name="data"/>: the learning check every accelerator shares.</summary>
+    internal static List<double> EpochLosses(Trainer trainer, MnistDataset data, int epochs)
+    {
+        var batcher = new MnistBatcher(data, 64, shuffle: true, seed: 0);
+        var losses = new List<double>();
+        for (var epoch = 1; epoch <= epochs; epoch++)
+        {
+            double sum = 0;
+            foreach (var batch in batcher.Epoch(epoch))
+            {
+                sum += trainer.Step(batch.Images, batch.Labels, batch.Count).Loss * batch.Count;
+            }
+
+            losses.Add(sum / data.Count);
+        }
+
+        return losses;
     }
 
     [Fact]

@@ -146,24 +146,11 @@ public sealed class OpenCLTrainingTests
         }
 
         var (train, _) = Mnist.Load(RealMnist.DataDir!);
-        var slice = train.Slice(0, 1024);
         using var acc = new OpenCLAccelerator();
         using var net = ModelZoo.Build("seednet", acc, maxBatch: 64, seed: 0);
         using var adam = new Adam(net.Parameters());
         using var trainer = new Trainer(net, adam);
-        var batcher = new MnistBatcher(slice, 64, shuffle: true, seed: 0);
-
-        var epochLosses = new List<double>();
-        for (var epoch = 1; epoch <= 3; epoch++)
-        {
-            double sum = 0;
-            foreach (var batch in batcher.Epoch(epoch))
-            {
-                sum += trainer.Step(batch.Images, batch.Labels, batch.Count).Loss * batch.Count;
-            }
-
-            epochLosses.Add(sum / slice.Count);
-        }
+        var epochLosses = LearningTests.EpochLosses(trainer, train.Slice(0, 1024), epochs: 3);
 
         Assert.True(epochLosses[2] < epochLosses[0] * 0.6,
             $"loss per epoch: {string.Join(", ", epochLosses.Select(l => l.ToString("F3")))}");
