@@ -57,7 +57,8 @@
 // m = m0 + ty*GEMM_RB + i and column n = n0 + tx*GEMM_RB + j: each thread owns a GEMM_RB x GEMM_RB register block.
 // A_AT(m, k) and B_AT(k, n) read one operand element (they are only evaluated in range); A_K_FAST / B_K_FAST say
 // whether consecutive k are adjacent in memory, so that the threads of a work-group load adjacent addresses
-// (coalesced). The inner step reads a row of the B tile as one vector and broadcasts the A values, which keeps the
+// (coalesced); a tile wholly inside the operand (the same branch for the whole work-group) loads without bounds
+// checks. The inner step reads a row of the B tile as one vector and broadcasts the A values, which keeps the
 // accumulators in vector registers on GPUs and CPU drivers alike: a CPU driver does not have to vectorise across
 // work-items (PoCL does not when the work-item body holds a loop) to use its SIMD units. NOTE: a CPU driver keeps
 // values that live across a barrier (acc<i>) in memory, one copy per work-item; each step between barriers sums
@@ -72,17 +73,34 @@
     const int n0 = get_group_id(0) * GEMM_TILE; \
     GEMM_EACH_ROW(GEMM_DECLARE_ROW) \
     for (int k0 = (K_BEGIN); k0 < (K_END); k0 += GEMM_TK) { \
-        for (int e = tid; e < GEMM_TILE * GEMM_TK; e += GEMM_THREADS) { \
-            const int mm = (A_K_FAST) ? e / GEMM_TK : e % GEMM_TILE; \
-            const int kk = (A_K_FAST) ? e % GEMM_TK : e / GEMM_TILE; \
-            const int m = m0 + mm, k = k0 + kk; \
-            tileA[kk][mm] = (m < (M_SIZE) && k < (K_END)) ? A_AT(m, k) : 0.0f; \
+        const bool fullK = k0 + GEMM_TK <= (K_END); \
+        if (fullK && m0 + GEMM_TILE <= (M_SIZE)) { \
+            for (int e = tid; e < GEMM_TILE * GEMM_TK; e += GEMM_THREADS) { \
+                const int mm = (A_K_FAST) ? e / GEMM_TK : e % GEMM_TILE; \
+                const int kk = (A_K_FAST) ? e % GEMM_TK : e / GEMM_TILE; \
+                tileA[kk][mm] = A_AT(m0 + mm, k0 + kk); \
+            } \
+        } else { \
+            for (int e = tid; e < GEMM_TILE * GEMM_TK; e += GEMM_THREADS) { \
+                const int mm = (A_K_FAST) ? e / GEMM_TK : e % GEMM_TILE; \
+                const int kk = (A_K_FAST) ? e % GEMM_TK : e / GEMM_TILE; \
+                const int m = m0 + mm, k = k0 + kk; \
+                tileA[kk][mm] = (m < (M_SIZE) && k < (K_END)) ? A_AT(m, k) : 0.0f; \
+            } \
         } \
-        for (int e = tid; e < GEMM_TILE * GEMM_TK; e += GEMM_THREADS) { \
-            const int nn = (B_K_FAST) ? e / GEMM_TK : e % GEMM_TILE; \
-            const int kk = (B_K_FAST) ? e % GEMM_TK : e / GEMM_TILE; \
-            const int n = n0 + nn, k = k0 + kk; \
-            tileB[kk][nn] = (n < (N_SIZE) && k < (K_END)) ? B_AT(k, n) : 0.0f; \
+        if (fullK && n0 + GEMM_TILE <= (N_SIZE)) { \
+            for (int e = tid; e < GEMM_TILE * GEMM_TK; e += GEMM_THREADS) { \
+                const int nn = (B_K_FAST) ? e / GEMM_TK : e % GEMM_TILE; \
+                const int kk = (B_K_FAST) ? e % GEMM_TK : e / GEMM_TILE; \
+                tileB[kk][nn] = B_AT(k0 + kk, n0 + nn); \
+            } \
+        } else { \
+            for (int e = tid; e < GEMM_TILE * GEMM_TK; e += GEMM_THREADS) { \
+                const int nn = (B_K_FAST) ? e / GEMM_TK : e % GEMM_TILE; \
+                const int kk = (B_K_FAST) ? e % GEMM_TK : e / GEMM_TILE; \
+                const int n = n0 + nn, k = k0 + kk; \
+                tileB[kk][nn] = (n < (N_SIZE) && k < (K_END)) ? B_AT(k, n) : 0.0f; \
+            } \
         } \
         barrier(CLK_LOCAL_MEM_FENCE); \
         GEMM_EACH_ROW(GEMM_LOAD_ROW) \
