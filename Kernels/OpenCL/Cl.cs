@@ -31,6 +31,7 @@ internal static unsafe partial class Cl
     public const uint DeviceName = 0x102B;
     public const uint DeviceVersion = 0x102F;
 
+    public const ulong FpFma = 1 << 5;
     public const ulong FpCorrectlyRoundedDivideSqrt = 1 << 7;
 
     public const ulong MemReadWrite = 1 << 0;

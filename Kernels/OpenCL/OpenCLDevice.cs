@@ -30,6 +30,10 @@ public sealed record OpenCLDevice(
     /// <summary>True when the device divides and takes square roots correctly rounded on request.</summary>
     internal bool CorrectlyRoundedDivideSqrt { get; init; }
 
+    /// <summary>True when the device fuses multiply-add in hardware (CL_FP_FMA): fma() is as fast as
+    /// mad().</summary>
+    internal bool HardwareFma { get; init; }
+
     /// <summary>Every device of every platform, in platform order; empty when no OpenCL loader or platform
     /// exists.</summary>
     internal static unsafe IReadOnlyList<OpenCLDevice> Enumerate()
@@ -93,6 +97,7 @@ public sealed record OpenCLDevice(
                 {
                     Handle = device,
                     CorrectlyRoundedDivideSqrt = (fpConfig & Cl.FpCorrectlyRoundedDivideSqrt) != 0,
+                    HardwareFma = (fpConfig & Cl.FpFma) != 0,
                 });
             }
         }

@@ -13,12 +13,14 @@ internal sealed class OpenCLProgram
     private static readonly Dictionary<nint, OpenCLException> Failures = [];
     private static readonly Lock CacheLock = new();
 
-    private OpenCLProgram(OpenCLDevice device, nint context, nint program, int gemmWorkGroup, int reduceWorkGroup)
+    private OpenCLProgram(OpenCLDevice device, nint context, nint program, int gemmWorkGroup, int gemmBlock,
+        int reduceWorkGroup)
     {
         Device = device;
         Context = context;
         Program = program;
         GemmWorkGroup = gemmWorkGroup;
+        GemmRegisterBlock = gemmBlock;
         ReduceWorkGroup = reduceWorkGroup;
     }
 
@@ -36,11 +38,11 @@ internal sealed class OpenCLProgram
     /// <summary>Outputs per side of a GEMM work-group's tile (GEMM_TILE).</summary>
     public int GemmTile => GemmWorkGroup * GemmRegisterBlock;
 
+    /// <summary>Outputs per thread per side of a GEMM tile (GEMM_RB): a vector width, 4 or 8.</summary>
+    public int GemmRegisterBlock { get; }
+
     /// <summary>Work-group size of reductions (REDUCE_WG).</summary>
     public int ReduceWorkGroup { get; }
-
-    /// <summary>Outputs per thread per side of a GEMM tile (GEMM_RB).</summary>
-    public const int GemmRegisterBlock = 4;
 
     /// <summary>Reduction depth of a GEMM tile (GEMM_TK).</summary>
     public const int GemmDepth = 16;
@@ -95,13 +97,13 @@ internal sealed class OpenCLProgram
 
     private static unsafe OpenCLProgram Build(OpenCLDevice device)
     {
-        // Tile sizes follow the device's limits, never the problem's shape: a 16x16 GEMM work-group when the
-        // device allows 256 work-items, else 8x8; reductions use the largest power of two up to 256.
-        var gemm = device.MaxWorkGroupSize >= 256 ? 16 : 8;
-        var tileBytes = 2L * GemmDepth * (gemm * GemmRegisterBlock + 1) * sizeof(float);
-        if (tileBytes > device.LocalMemoryBytes)
+        // Tile sizes follow the device's limits, never the problem's shape: a 64x64 output tile of 8x8 register
+        // blocks (an 8x8 work-group) when the device allows 64 work-items and the tiles fit in local memory, else
+        // a 32x32 tile (a 4x4 work-group); reductions use the largest power of two up to 256.
+        var (gemm, block) = (8, 8);
+        if (device.MaxWorkGroupSize < 64 || 2L * GemmDepth * gemm * block * sizeof(float) > device.LocalMemoryBytes)
         {
-            gemm = 8;
+            (gemm, block) = (4, 8);
         }
 
         var reduce = 1;
@@ -110,8 +112,14 @@ internal sealed class OpenCLProgram
             reduce *= 2;
         }
 
-        var options = $"-cl-std=CL1.2 -DGEMM_WG={gemm} -DGEMM_RB={GemmRegisterBlock} -DGEMM_TK={GemmDepth} " +
+        var options = $"-cl-std=CL1.2 -DGEMM_WG={gemm} -DGEMM_RB={block} -DGEMM_TK={GemmDepth} " +
             $"-DREDUCE_WG={reduce}";
+        if (device.HardwareFma)
+        {
+            // mad() may compile to a multiply and an add (PoCL does); fma() is one instruction where FMA exists.
+            options += " -DGEMM_FMA";
+        }
+
         if (device.CorrectlyRoundedDivideSqrt)
         {
             // Division and square roots round as the CPU backend's do, so optimizer updates agree bit for bit.
@@ -157,7 +165,7 @@ internal sealed class OpenCLProgram
             throw;
         }
 
-        return new OpenCLProgram(device, context, program, gemm, reduce);
+        return new OpenCLProgram(device, context, program, gemm, block, reduce);
     }
 
     private static unsafe string BuildLog(nint program, nint device)
