@@ -46,13 +46,20 @@ public static class Checkpoint
     /// classifier head takes the features of a trained one. Nothing else is restored — no optimizer state, no
     /// dropout seed or step counter — because the run that follows is a new one.
     /// </summary>
-    /// <returns>What was loaded, skipped for its shape, missing from the file, and present only in the file.</returns>
-    public static LoadReport LoadMatching(string path, Network network)
+    /// <param name="path">The safetensors file.</param>
+    /// <param name="network">The network to fill.</param>
+    /// <param name="exclude">Node or parameter names (<c>fc3</c>, <c>fc3.bias</c>) to leave as they are even when
+    /// the file fits them: a head for other classes of the same count (digits 0..4 then 5..9) must start afresh.
+    /// </param>
+    /// <returns>What was loaded, excluded, skipped for its shape, missing from the file, and present only in the
+    /// file.</returns>
+    public static LoadReport LoadMatching(string path, Network network, IReadOnlyCollection<string>? exclude = null)
     {
         var (tensors, _) = SafeTensors.Read(path);
         var byName = tensors.Where(t => !t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
             .ToDictionary(t => t.Name);
         var loaded = new List<string>();
+        var excluded = new List<string>();
         var skipped = new List<ShapeMismatch>();
         var missing = new List<string>();
         foreach (var p in network.Parameters())
@@ -60,6 +67,11 @@ public static class Checkpoint
             if (!byName.Remove(p.Name, out var t))
             {
                 missing.Add(p.Name);
+            }
+            else if (exclude is not null && exclude.Any(e => p.Name == e ||
+                p.Name.StartsWith(e + ".", StringComparison.Ordinal)))
+            {
+                excluded.Add(p.Name);
             }
             else if (!t.Shape.SequenceEqual(p.Shape.ToArray()))
             {
@@ -74,7 +86,7 @@ public static class Checkpoint
 
         // What is left in byName is what the network has no parameter for, in the file's order.
         var unexpected = tensors.Select(t => t.Name).Where(byName.ContainsKey).ToList();
-        return new LoadReport(loaded, skipped, missing, unexpected);
+        return new LoadReport(loaded, skipped, missing, unexpected) { Excluded = excluded };
     }
 
     /// <summary>

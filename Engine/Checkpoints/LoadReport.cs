@@ -22,13 +22,21 @@ public sealed record LoadReport(
     IReadOnlyList<string> Missing,
     IReadOnlyList<string> Unexpected)
 {
+    /// <summary>Parameters the file fits but the caller asked to leave as they are.</summary>
+    public IReadOnlyList<string> Excluded { get; init; } = [];
+
     /// <summary>True when every parameter of the network was loaded and the file held nothing else.</summary>
-    public bool IsExact => Skipped.Count == 0 && Missing.Count == 0 && Unexpected.Count == 0;
+    public bool IsExact => Excluded.Count == 0 && Skipped.Count == 0 && Missing.Count == 0 && Unexpected.Count == 0;
 
     /// <summary>Lines for a person: one per list that is not empty.</summary>
     public IEnumerable<string> Describe()
     {
         yield return $"loaded {Loaded.Count}: {List(Loaded)}";
+        if (Excluded.Count > 0)
+        {
+            yield return $"excluded (kept initial values) {Excluded.Count}: {List(Excluded)}";
+        }
+
         if (Skipped.Count > 0)
         {
             yield return $"skipped (shape differs) {Skipped.Count}: {string.Join("; ", Skipped)}";
