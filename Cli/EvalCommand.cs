@@ -27,8 +27,18 @@ internal static class EvalCommand
             var (_, test) = Mnist.LoadOrFetch(parse.GetValue(dataDir)!, m => Console.Error.WriteLine(m));
             using var accelerator = Devices.Open(parse.GetValue(device)!);
             var batch = parse.GetValue(batchSize);
-            using var network = ModelZoo.Build(parse.GetValue(model)!, accelerator, batch);
-            Checkpoint.Load(parse.GetValue(checkpoint)!, network);
+            var path = parse.GetValue(checkpoint)!;
+            // A model trained on a digit subset has a smaller head and is tested on the same digits.
+            var saved = Checkpoint.ReadMetadata(path);
+            if (saved.TryGetValue("digits", out var digits))
+            {
+                test = test.SelectClasses(DigitList.Parse(digits));
+            }
+
+            var classes = saved.TryGetValue(ModelZoo.ClassesKey, out var text)
+                ? int.Parse(text, CultureInfo.InvariantCulture) : 10;
+            using var network = ModelZoo.Build(parse.GetValue(model)!, accelerator, batch, classes: classes);
+            Checkpoint.Load(path, network);
             // The optimizer is not used; the trainer only needs one to exist.
             using var optimizer = new Sgd(network.Parameters(), 0f);
             using var trainer = new Trainer(network, optimizer);

@@ -5,6 +5,7 @@ using GpuCnn.Engine;
 var root = new RootCommand("gpucnn: train, evaluate and inspect convolutional networks");
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(SummaryCommand.Create());
 root.Subcommands.Add(DevicesCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());

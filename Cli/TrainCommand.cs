@@ -104,11 +104,43 @@ internal static class TrainCommand
             Description = "Write every step's training loss as CSV here",
         };
 
+        var pretrained = new Option<string?>("--pretrained")
+        {
+            Description = "Start from this checkpoint's parameters, loading those whose name and shape match (a " +
+                "replaced head keeps its fresh initialisation); prints what was loaded and skipped",
+        };
+        var regime = new Option<string?>("--regime")
+        {
+            Description = "With --pretrained: linear (train only the head), finetune-top (freeze the convolutions, " +
+                "train the dense layers), finetune-all (train everything at 0.1 x the learning rate) or " +
+                "from-pretrained (train everything at the normal rate; the default)",
+        };
+        regime.AcceptOnlyFromAmong([.. TransferRegimes.Names]);
+        var freeze = new Option<string?>("--freeze")
+        {
+            Description = "Comma-separated node or parameter names to keep fixed, e.g. conv1,conv2 (on top of " +
+                "--regime)",
+        };
+        var newHead = new Option<bool>("--new-head")
+        {
+            Description = "With --pretrained: do not load the head (last layer) even when its shape fits, as when " +
+                "5 other classes replace 5 (a head of another size is never loaded)",
+        };
+        var classes = new Option<int?>("--classes")
+        {
+            Description = "Outputs of the classifier head (default: the number of --digits, else 10)",
+        };
+        var digits = new Option<string?>("--digits")
+        {
+            Description = "Train and test on these MNIST digits only, e.g. 0-4, 5-9 or 1,3,7; labels become their " +
+                "position in the list (5-9 -> 0..4)",
+        };
+
         var command = new Command("train", "Train a model on MNIST")
         {
             model, dataset, epochs, batchSize, optimizer, lr, momentum, seed, device, dataDir, checkpoint, metricsJson,
             limit, checkpointBest, earlyStopping, minDelta, monitor, schedule, stepSize, gamma, lrPatience, clip,
-            resume, logCsv, logStepsCsv,
+            resume, logCsv, logStepsCsv, pretrained, regime, freeze, newHead, classes, digits,
         };
         command.SetAction(parse => Run(new Settings(
             parse.GetValue(model)!, parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(optimizer)!,
@@ -127,6 +159,12 @@ internal static class TrainCommand
             Resume = parse.GetValue(resume),
             LogCsv = parse.GetValue(logCsv),
             LogStepsCsv = parse.GetValue(logStepsCsv),
+            Pretrained = parse.GetValue(pretrained),
+            Regime = parse.GetValue(regime),
+            Freeze = parse.GetValue(freeze),
+            NewHead = parse.GetValue(newHead),
+            Classes = parse.GetValue(classes),
+            Digits = parse.GetValue(digits),
         }));
         return command;
     }
@@ -157,6 +195,18 @@ internal static class TrainCommand
         public string? LogCsv { get; init; }
 
         public string? LogStepsCsv { get; init; }
+
+        public string? Pretrained { get; init; }
+
+        public string? Regime { get; init; }
+
+        public string? Freeze { get; init; }
+
+        public bool NewHead { get; init; }
+
+        public int? Classes { get; init; }
+
+        public string? Digits { get; init; }
     }
 
     private static int Run(Settings s)
@@ -165,6 +215,46 @@ internal static class TrainCommand
         {
             Console.Error.WriteLine("--epochs, --batch-size, --lr-step-size and --early-stopping must be at least 1; " +
                 "--clip-grad-norm must be positive.");
+            return 2;
+        }
+
+        if (s.Pretrained is not null && s.Resume is not null)
+        {
+            Console.Error.WriteLine("--pretrained starts a new run and --resume continues one; pass only one.");
+            return 2;
+        }
+
+        if ((s.Regime is not null || s.NewHead) && s.Pretrained is null)
+        {
+            Console.Error.WriteLine("--regime and --new-head need --pretrained: they say how to start from it.");
+            return 2;
+        }
+
+        if (s.Pretrained is { } pretrainedPath && !File.Exists(pretrainedPath))
+        {
+            Console.Error.WriteLine($"--pretrained: no file at {pretrainedPath}.");
+            return 2;
+        }
+
+        byte[]? digits = null;
+        if (s.Digits is { } digitText)
+        {
+            try
+            {
+                digits = DigitList.Parse(digitText);
+            }
+            catch (FormatException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+        }
+
+        var classCount = s.Classes ?? digits?.Length ?? 10;
+        if (classCount < 2 || (digits is not null && classCount != digits.Length))
+        {
+            Console.Error.WriteLine($"--classes must be at least 2 and equal the number of --digits " +
+                $"({digits?.Length.ToString(CultureInfo.InvariantCulture) ?? "all 10"}); got {classCount}.");
             return 2;
         }
 
@@ -196,14 +286,27 @@ internal static class TrainCommand
 
         s = s with { Seed = seed };
         var (train, test) = Mnist.LoadOrFetch(s.DataDir, message => Console.Error.WriteLine(message));
+        if (digits is not null)
+        {
+            train = train.SelectClasses(digits);
+            test = test.SelectClasses(digits);
+        }
+
         if (s.Limit is { } n)
         {
             train = train.Slice(0, Math.Min(n, train.Count));
         }
 
         using var accelerator = Devices.Open(s.Device);
-        using var network = ModelZoo.Build(s.Model, accelerator, s.BatchSize, seed);
+        using var network = ModelZoo.Build(s.Model, accelerator, s.BatchSize, seed, classes: classCount);
+        var transfer = s.Regime is null ? TransferRegime.FromPretrained : TransferRegimes.Parse(s.Regime);
+        if (!Prepare(s, network, transfer))
+        {
+            return 2;
+        }
+
         using var optimizer = CreateOptimizer(s, network);
+        optimizer.LearningRate *= transfer.LearningRateScale();
         using var trainer = new Trainer(network, optimizer);
         var source = new MnistBatchSource(new MnistBatcher(train, s.BatchSize, shuffle: true, seed));
         var loop = new FitLoop(trainer, source, MnistEvaluation.Source(test, s.BatchSize), s.Epochs,
@@ -213,6 +316,11 @@ internal static class TrainCommand
         };
         loop.Metadata["model"] = s.Model;
         loop.Metadata["seed"] = seed.ToString(c);
+        loop.Metadata[ModelZoo.ClassesKey] = classCount.ToString(c);
+        if (digits is not null)
+        {
+            loop.Metadata["digits"] = DigitList.Format(digits);
+        }
         if (s.Resume is { } path)
         {
             loop.Resume(path);
@@ -258,6 +366,55 @@ internal static class TrainCommand
                 Console.WriteLine(result.Message);
                 return 0;
         }
+    }
+
+    // Loads the pretrained parameters and freezes what the regime and --freeze say; false after an error.
+    private static bool Prepare(Settings s, Network network, TransferRegime transfer)
+    {
+        if (s.Pretrained is { } path)
+        {
+            var report = Checkpoint.LoadMatching(path, network,
+                s.NewHead ? [TransferRegimes.Head(network).Name] : null);
+            Console.WriteLine($"Pretrained {path}:");
+            foreach (var line in report.Describe())
+            {
+                Console.WriteLine("  " + line);
+            }
+
+            if (report.Loaded.Count == 0)
+            {
+                Console.Error.WriteLine($"--pretrained: nothing in {path} fits a {s.Model}; is it another model?");
+                return false;
+            }
+
+            var frozen = transfer.Apply(network);
+            Console.WriteLine($"Regime {transfer.Name()}: " + (frozen.Count == 0 ? "every layer trains"
+                : $"frozen {string.Join(", ", frozen)}") + (transfer.LearningRateScale() != 1f
+                ? string.Create(CultureInfo.InvariantCulture, $", learning rate x {transfer.LearningRateScale()}")
+                : ""));
+        }
+
+        if (s.Freeze is { } text)
+        {
+            try
+            {
+                network.Freeze(text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine("--freeze: " + e.Message);
+                return false;
+            }
+        }
+
+        var frozenNames = network.Parameters().Where(p => !p.RequiresGrad).Select(p => p.Name).ToList();
+        if (frozenNames.Count > 0)
+        {
+            Console.WriteLine($"Frozen parameters: {string.Join(", ", frozenNames)}; training " +
+                $"{network.TrainableParameters().Sum(p => (long)p.Length):N0} of {network.ParameterCount:N0}.");
+        }
+
+        return true;
     }
 
     private static List<TrainingCallback> CreateCallbacks(Settings s, int batchCount)

@@ -88,4 +88,36 @@ public sealed class MnistDataset
         var (pixels, labels) = LabelledBytes.Where(Pixels, Labels, ImageSize, labelFilter);
         return new MnistDataset(pixels, labels, Rows, Columns);
     }
+
+    /// <summary>
+    /// A copy of the images labelled with one of <paramref name="classes"/>, in their original order, relabelled
+    /// with the class's position in that list: <c>[5, 6, 7, 8, 9]</c> gives digits 5..9 labelled 0..4, ready for a
+    /// 5-class head. Turn a prediction back into a digit with <c>classes[prediction]</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The list is empty or repeats a class.</exception>
+    public MnistDataset SelectClasses(IReadOnlyList<byte> classes)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        if (classes.Count == 0 || classes.Distinct().Count() != classes.Count)
+        {
+            throw new ArgumentException(
+                $"Classes must be distinct and at least one; got [{string.Join(", ", classes)}].", nameof(classes));
+        }
+
+        var newLabel = new int[256];
+        Array.Fill(newLabel, -1);
+        for (int i = 0; i < classes.Count; i++)
+        {
+            newLabel[classes[i]] = i;
+        }
+
+        MnistDataset kept = Where(label => newLabel[label] >= 0);
+        // Where returned fresh arrays, so relabelling in place touches nothing of this dataset.
+        for (int i = 0; i < kept.Labels.Length; i++)
+        {
+            kept.Labels[i] = (byte)newLabel[kept.Labels[i]];
+        }
+
+        return kept;
+    }
 }

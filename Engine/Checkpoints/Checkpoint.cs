@@ -41,6 +41,55 @@ public static class Checkpoint
     public static Dictionary<string, string> ReadMetadata(string path) => SafeTensors.ReadMetadata(path);
 
     /// <summary>
+    /// Loads, by name, every parameter whose shape in the file equals its shape in <paramref name="network"/>, and
+    /// leaves the others at their current values: the start of transfer learning, where a network with a new
+    /// classifier head takes the features of a trained one. Nothing else is restored — no optimizer state, no
+    /// dropout seed or step counter — because the run that follows is a new one.
+    /// </summary>
+    /// <param name="path">The safetensors file.</param>
+    /// <param name="network">The network to fill.</param>
+    /// <param name="exclude">Node or parameter names (<c>fc3</c>, <c>fc3.bias</c>) to leave as they are even when
+    /// the file fits them: a head for other classes of the same count (digits 0..4 then 5..9) must start afresh.
+    /// </param>
+    /// <returns>What was loaded, excluded, skipped for its shape, missing from the file, and present only in the
+    /// file.</returns>
+    public static LoadReport LoadMatching(string path, Network network, IReadOnlyCollection<string>? exclude = null)
+    {
+        var (tensors, _) = SafeTensors.Read(path);
+        var byName = tensors.Where(t => !t.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+            .ToDictionary(t => t.Name);
+        var loaded = new List<string>();
+        var excluded = new List<string>();
+        var skipped = new List<ShapeMismatch>();
+        var missing = new List<string>();
+        foreach (var p in network.Parameters())
+        {
+            if (!byName.Remove(p.Name, out var t))
+            {
+                missing.Add(p.Name);
+            }
+            else if (exclude is not null && exclude.Any(e => p.Name == e ||
+                p.Name.StartsWith(e + ".", StringComparison.Ordinal)))
+            {
+                excluded.Add(p.Name);
+            }
+            else if (!t.Shape.SequenceEqual(p.Shape.ToArray()))
+            {
+                skipped.Add(new ShapeMismatch(p.Name, t.Shape, p.Shape));
+            }
+            else
+            {
+                p.Load(t.Data);
+                loaded.Add(p.Name);
+            }
+        }
+
+        // What is left in byName is what the network has no parameter for, in the file's order.
+        var unexpected = tensors.Select(t => t.Name).Where(byName.ContainsKey).ToList();
+        return new LoadReport(loaded, skipped, missing, unexpected) { Excluded = excluded };
+    }
+
+    /// <summary>
     /// Loads parameters by name (and optimizer state when <paramref name="optimizer"/> is given) and returns the
     /// metadata, restoring the network's dropout seed and training-step counter too. Every parameter of the network
     /// must be present with its shape; otherwise nothing is changed and the error lists what is missing or

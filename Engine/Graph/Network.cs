@@ -13,6 +13,9 @@ public sealed class Network : IDisposable
     private readonly List<Parameter> parameters = [];
     private readonly RunContext context;
     private readonly List<DeviceBuffer> gradientBuffers = [];
+    // Whether each node was built to receive a gradient: freezing can only switch that off, since a node built
+    // without a gradient buffer has nowhere to put one.
+    private readonly bool[] builtRequiresGrad;
     private ulong seed;
     private ulong trainingSteps;
     private long[]? forwardTicks;
@@ -30,6 +33,7 @@ public sealed class Network : IDisposable
         MaxBatch = maxBatch;
         context = new RunContext(accelerator);
         var random = new SeededRandom(seed);
+        builtRequiresGrad = schedule.Select(n => n.RequiresGrad).ToArray();
         foreach (var node in schedule)
         {
             foreach (var spec in node.DeclareParameters())
@@ -120,6 +124,23 @@ public sealed class Network : IDisposable
     public Parameter Parameter(string name) => parameters.FirstOrDefault(p => p.Name == name) ??
         throw new KeyNotFoundException($"No parameter named '{name}'; the network has " +
             $"{string.Join(", ", parameters.Select(p => p.Name))}.");
+
+    /// <summary>
+    /// Freezes the parameters named by <paramref name="prefixes"/> — a node name (<c>conv1</c>) or a parameter name
+    /// (<c>conv1.bias</c>); with none, every parameter. A frozen parameter gets no gradient and optimizers leave it
+    /// as it is; backward also stops computing the activation gradients that only frozen layers would use.
+    /// </summary>
+    /// <returns>The parameters now frozen by this call.</returns>
+    /// <exception cref="ArgumentException">A prefix names no parameter; the message lists the names.</exception>
+    public IReadOnlyList<Parameter> Freeze(params string[] prefixes) => SetRequiresGrad(prefixes, false);
+
+    /// <summary>Undoes <see cref="Freeze"/> for the parameters named by <paramref name="prefixes"/> (all when none).
+    /// </summary>
+    /// <returns>The parameters now trainable by this call.</returns>
+    public IReadOnlyList<Parameter> Unfreeze(params string[] prefixes) => SetRequiresGrad(prefixes, true);
+
+    /// <summary>The parameters that train (those not frozen).</summary>
+    public IReadOnlyList<Parameter> TrainableParameters() => parameters.Where(p => p.RequiresGrad).ToList();
 
     /// <summary>A node by name.</summary>
     public Node Node(string name) => schedule.FirstOrDefault(n => n.Name == name) ??
@@ -221,6 +242,7 @@ public sealed class Network : IDisposable
             }
         }
 
+        RefreshGradientFlow();
         for (var i = from.Index; i > 0; i--)
         {
             if (schedule[i].RequiresGrad)
@@ -233,6 +255,55 @@ public sealed class Network : IDisposable
                 }
             }
         }
+    }
+
+    // A node needs backward only when a trainable parameter lies in it or before it. Recomputed at every backward
+    // (a few dozen flag reads, no allocation) because parameters can be frozen directly through RequiresGrad.
+    private void RefreshGradientFlow()
+    {
+        for (var i = 1; i < schedule.Count; i++)
+        {
+            var node = schedule[i];
+            var flows = false;
+            for (var j = 0; j < node.Parameters.Count && !flows; j++)
+            {
+                flows = node.Parameters[j].RequiresGrad;
+            }
+
+            for (var j = 0; j < node.Inputs.Count && !flows; j++)
+            {
+                flows = node.Inputs[j].RequiresGrad;
+            }
+
+            node.RequiresGrad = builtRequiresGrad[i] && flows;
+        }
+    }
+
+    private List<Parameter> SetRequiresGrad(string[] prefixes, bool requiresGrad)
+    {
+        var chosen = prefixes.Length == 0 ? [.. parameters] : new List<Parameter>();
+        foreach (var prefix in prefixes)
+        {
+            // Whole dotted components only: "conv1" must not catch "conv10".
+            var matches = parameters.Where(p => p.Name == prefix ||
+                p.Name.StartsWith(prefix + ".", StringComparison.Ordinal)).ToList();
+            if (matches.Count == 0)
+            {
+                throw new ArgumentException($"'{prefix}' names no parameter; the network has " +
+                    $"{string.Join(", ", parameters.Select(p => p.Name))}.", nameof(prefixes));
+            }
+
+            chosen.AddRange(matches.Where(m => !chosen.Contains(m)));
+        }
+
+        var changed = chosen.Where(p => p.RequiresGrad != requiresGrad).ToList();
+        foreach (var p in chosen)
+        {
+            p.RequiresGrad = requiresGrad;
+        }
+
+        RefreshGradientFlow();
+        return changed;
     }
 
     /// <summary>Sets every parameter gradient to zero.</summary>
