@@ -104,11 +104,18 @@ internal static class TrainCommand
             Description = "Write every step's training loss as CSV here",
         };
 
+        var prefetch = new Option<bool>("--prefetch")
+        {
+            Description = "Make the next batches on another thread while a step trains (--prefetch false: on the " +
+                "training thread); the batches are the same",
+            DefaultValueFactory = _ => true,
+        };
+
         var command = new Command("train", "Train a model on MNIST")
         {
             model, dataset, epochs, batchSize, optimizer, lr, momentum, seed, device, dataDir, checkpoint, metricsJson,
             limit, checkpointBest, earlyStopping, minDelta, monitor, schedule, stepSize, gamma, lrPatience, clip,
-            resume, logCsv, logStepsCsv,
+            resume, logCsv, logStepsCsv, prefetch,
         };
         command.SetAction(parse => Run(new Settings(
             parse.GetValue(model)!, parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(optimizer)!,
@@ -127,6 +134,7 @@ internal static class TrainCommand
             Resume = parse.GetValue(resume),
             LogCsv = parse.GetValue(logCsv),
             LogStepsCsv = parse.GetValue(logStepsCsv),
+            Prefetch = parse.GetValue(prefetch),
         }));
         return command;
     }
@@ -157,6 +165,8 @@ internal static class TrainCommand
         public string? LogCsv { get; init; }
 
         public string? LogStepsCsv { get; init; }
+
+        public bool Prefetch { get; init; } = true;
     }
 
     private static int Run(Settings s)
@@ -205,7 +215,7 @@ internal static class TrainCommand
         using var network = ModelZoo.Build(s.Model, accelerator, s.BatchSize, seed);
         using var optimizer = CreateOptimizer(s, network);
         using var trainer = new Trainer(network, optimizer);
-        var source = new MnistBatchSource(new MnistBatcher(train, s.BatchSize, shuffle: true, seed));
+        var source = new MnistBatchSource(new MnistBatcher(train, s.BatchSize, shuffle: true, seed), s.Prefetch);
         var loop = new FitLoop(trainer, source, MnistEvaluation.Source(test, s.BatchSize), s.Epochs,
             CreateCallbacks(s, source.BatchCount))
         {
