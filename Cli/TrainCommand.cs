@@ -135,12 +135,19 @@ internal static class TrainCommand
             Description = "Train and test on these MNIST digits only, e.g. 0-4, 5-9 or 1,3,7; labels become their " +
                 "position in the list (5-9 -> 0..4)",
         };
+        var prefetch = new Option<bool>("--prefetch")
+        {
+            Description = "Make the next batches on another thread while a step trains (--prefetch false: on the " +
+                "training thread); the batches are the same",
+            DefaultValueFactory = _ => true,
+        };
 
         var command = new Command("train", "Train a model on MNIST")
         {
             model, dataset, epochs, batchSize, optimizer, lr, momentum, seed, device, dataDir, checkpoint, metricsJson,
             limit, checkpointBest, earlyStopping, minDelta, monitor, schedule, stepSize, gamma, lrPatience, clip,
             resume, logCsv, logStepsCsv, pretrained, regime, freeze, newHead, classes, digits,
+            prefetch,
         };
         command.SetAction(parse => Run(new Settings(
             parse.GetValue(model)!, parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(optimizer)!,
@@ -165,6 +172,7 @@ internal static class TrainCommand
             NewHead = parse.GetValue(newHead),
             Classes = parse.GetValue(classes),
             Digits = parse.GetValue(digits),
+            Prefetch = parse.GetValue(prefetch),
         }));
         return command;
     }
@@ -207,6 +215,7 @@ internal static class TrainCommand
         public int? Classes { get; init; }
 
         public string? Digits { get; init; }
+        public bool Prefetch { get; init; } = true;
     }
 
     private static int Run(Settings s)
@@ -308,7 +317,7 @@ internal static class TrainCommand
         using var optimizer = CreateOptimizer(s, network);
         optimizer.LearningRate *= transfer.LearningRateScale();
         using var trainer = new Trainer(network, optimizer);
-        var source = new MnistBatchSource(new MnistBatcher(train, s.BatchSize, shuffle: true, seed));
+        var source = new MnistBatchSource(new MnistBatcher(train, s.BatchSize, shuffle: true, seed), s.Prefetch);
         var loop = new FitLoop(trainer, source, MnistEvaluation.Source(test, s.BatchSize), s.Epochs,
             CreateCallbacks(s, source.BatchCount))
         {

@@ -1,3 +1,5 @@
+using GpuCnn.Datasets.Augmentation;
+
 namespace GpuCnn.Datasets;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace GpuCnn.Datasets;
 /// a run can be repeated, or resumed at any epoch, exactly. An <see cref="ImageBatcher"/> over the same pixels does the
 /// work; this keeps MNIST's single mean and std as the defaults.
 /// </summary>
-public sealed class MnistBatcher
+public sealed class MnistBatcher : IBatcher
 {
     private static readonly string[] Digits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
     private readonly ImageBatcher _batcher;
@@ -17,13 +19,15 @@ public sealed class MnistBatcher
     /// <param name="seed">Seed of the shuffle.</param>
     /// <param name="mean">Subtracted from each pixel after scaling it to [0, 1].</param>
     /// <param name="std">Divides each pixel after the mean is subtracted.</param>
+    /// <param name="transform">Augmentation of each image; see <see cref="ImageBatcher"/>.</param>
     public MnistBatcher(
-        MnistDataset data, int batchSize, bool shuffle, ulong seed, float mean = Mnist.Mean, float std = Mnist.Std)
+        MnistDataset data, int batchSize, bool shuffle, ulong seed, float mean = Mnist.Mean, float std = Mnist.Std,
+        ImageTransform? transform = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         // The view shares the arrays: MNIST is one grey channel, which CHW stores exactly as MNIST does.
         var view = new ImageDataset(data.Pixels, data.Labels, 1, data.Rows, data.Columns, Digits);
-        _batcher = new ImageBatcher(view, batchSize, shuffle, seed, [mean], [std]);
+        _batcher = new ImageBatcher(view, batchSize, shuffle, seed, [mean], [std], transform);
     }
 
     /// <summary>Images per full batch.</summary>
@@ -39,4 +43,10 @@ public sealed class MnistBatcher
 
     /// <summary>The dataset indices in the order epoch <paramref name="epoch"/> visits them.</summary>
     public int[] Order(int epoch) => _batcher.Order(epoch);
+
+    /// <inheritdoc/>
+    public Batch CreateBatch() => _batcher.CreateBatch();
+
+    /// <inheritdoc/>
+    public void Fill(Batch batch, int epoch, ReadOnlySpan<int> indices) => _batcher.Fill(batch, epoch, indices);
 }
