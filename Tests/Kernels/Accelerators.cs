@@ -22,6 +22,10 @@ public static class Accelerators
 
         // The preferred OpenCL device (a GPU, else PoCL's CPU device in CI), present when a platform has one.
         ("opencl", () => OpenCLAccelerator.Devices().Count > 0, () => new OpenCLAccelerator()),
+
+        // The same device with every convolution forced through im2col + GEMM instead of the chosen rule.
+        ("opencl-im2col", () => OpenCLAccelerator.Devices().Count > 0,
+            () => new OpenCLAccelerator(OpenCLConvolution.Im2col)),
     ];
 
     /// <summary>Names of the accelerators present on this machine.</summary>

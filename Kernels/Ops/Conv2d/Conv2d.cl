@@ -97,3 +97,42 @@ __kernel void conv2d_sum_partials(__global const float* partials, __global float
         sum += partials[s * count + i];
     dw[i] += sum;
 }
+
+// The explicit path, im2col + GEMM: a chunk of `images` images from n0 is unfolded, for group g, into scratch
+// col[(i*crs + row)*pq + pixel] (one crs x pq matrix per image) and multiplied by the strided-batch GEMM kernels.
+__kernel void conv2d_im2col(CONV_GEOMETRY, __global const float* x, __global float* col, int colOffset, int n0,
+    int images, int g)
+{
+    const int cg = C / G, crs = cg * R * S, pq = P * Q;
+    const int index = get_global_id(0);
+    if (index >= images * crs * pq)
+        return;
+    const int pixel = index % pq, rowOfImage = index / pq;
+    const int row = rowOfImage % crs, i = rowOfImage / crs;
+    col[colOffset + index] =
+        conv_column(x, row, (n0 + i) * pq + pixel, C, H, W, R, S, sh, sw, pt, pl, dh, dw, P, Q, g * cg);
+}
+
+// dx[n0 + i, g*Cg + c, h, w] += sum over (r, s) of col[i, (c, r, s), (p, q)] where h = p*sh - pt + r*dh and w
+// likewise: the inverse of conv2d_im2col by gathering, so every dx element has one writer and no atomics.
+__kernel void conv2d_col2im(CONV_GEOMETRY, __global const float* col, __global float* dx, int n0, int images, int g)
+{
+    const int cg = C / G, crs = cg * R * S, pq = P * Q, hw = H * W;
+    const int index = get_global_id(0);
+    if (index >= images * cg * hw)
+        return;
+    const int iw = index % W, h = index / W % H, c = index / hw % cg, i = index / hw / cg;
+    const __global float* image = col + (i * crs + c * R * S) * pq;
+    float sum = 0.0f;
+    for (int r = 0; r < R; r++) {
+        const int ph = h + pt - r * dh, p = ph / sh;
+        if (ph < 0 || p * sh != ph || p >= P)
+            continue;
+        for (int s = 0; s < S; s++) {
+            const int pw = iw + pl - s * dw, q = pw / sw;
+            if (pw >= 0 && q * sw == pw && q < Q)
+                sum += image[(r * S + s) * pq + p * Q + q];
+        }
+    }
+    dx[((n0 + i) * C + g * cg + c) * hw + h * W + iw] += sum;
+}
