@@ -217,7 +217,7 @@ public sealed unsafe class OpenCLAccelerator : Accelerator
     protected override void Conv2dForwardCore(
         in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? b, DeviceBuffer y)
     {
-        if (!UseIm2col(g))
+        if (!UseIm2col(backwardData: false))
         {
             var call = Geometry(Call("conv2d_forward"), g).Mem(x).Mem(w).Mem(b).Int(b is null ? 0 : 1).Mem(y);
             Tiled(call, g.KPerGroup, g.N * g.P * g.Q, g.Groups);
@@ -250,7 +250,7 @@ public sealed unsafe class OpenCLAccelerator : Accelerator
     protected override void Conv2dBackwardDataCore(
         in Conv2dGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx)
     {
-        if (!UseIm2col(g))
+        if (!UseIm2col(backwardData: true))
         {
             var call = Geometry(Call("conv2d_backward_data"), g).Mem(dy).Mem(w).Mem(dx);
             Tiled(call, g.CPerGroup, g.N * g.H * g.W, g.Groups);
@@ -279,7 +279,7 @@ public sealed unsafe class OpenCLAccelerator : Accelerator
     protected override void Conv2dBackwardFilterCore(
         in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw, DeviceBuffer? db)
     {
-        if (UseIm2col(g))
+        if (UseIm2col(backwardData: false))
         {
             Conv2dBackwardFilterIm2col(g, x, dy, dw);
         }
@@ -338,11 +338,14 @@ public sealed unsafe class OpenCLAccelerator : Accelerator
         }
     }
 
-    private bool UseIm2col(in Conv2dGeometry g) => convolution switch
+    // The measured rule (table at the top of Conv2d.cl): implicit GEMM for forward and backward-weight, where it
+    // batches all images into one product and needs no unfolding pass; im2col + col2im for backward-data, whose
+    // implicit form wastes most of each 64-row tile when C/G is small and decodes a strided gather per element.
+    private bool UseIm2col(bool backwardData) => convolution switch
     {
         OpenCLConvolution.Im2col => true,
         OpenCLConvolution.ImplicitGemm => false,
-        _ => false,
+        _ => backwardData,
     };
 
     // Images per im2col chunk: as many as fit the column budget, at least one.

@@ -23,9 +23,12 @@ public static class Accelerators
         // The preferred OpenCL device (a GPU, else PoCL's CPU device in CI), present when a platform has one.
         ("opencl", () => OpenCLAccelerator.Devices().Count > 0, () => new OpenCLAccelerator()),
 
-        // The same device with every convolution forced through im2col + GEMM instead of the chosen rule.
+        // The same device with every convolution forced through one algorithm instead of the measured rule, which
+        // mixes them, so that both stay correct for every op.
         ("opencl-im2col", () => OpenCLAccelerator.Devices().Count > 0,
             () => new OpenCLAccelerator(OpenCLConvolution.Im2col)),
+        ("opencl-implicit", () => OpenCLAccelerator.Devices().Count > 0,
+            () => new OpenCLAccelerator(OpenCLConvolution.ImplicitGemm)),
     ];
 
     /// <summary>Names of the accelerators present on this machine.</summary>
