@@ -24,9 +24,6 @@ public sealed unsafe class OpenCLAccelerator : Accelerator
 
     private const int SumOfSquaresGroups = 64;
 
-    // The im2col path unfolds at most this many floats (64 MiB) per launch, plus one weight-gradient partial per
-    // image of the chunk, so its scratch stays bounded whatever the batch.
-    private const long ColumnBudgetFloats = 1L << 24;
 
     /// <summary>Opens device <paramref name="deviceIndex"/> of <see cref="Devices"/>, computing convolutions as
     /// <paramref name="convolution"/> says.</summary>
@@ -64,6 +61,11 @@ public sealed unsafe class OpenCLAccelerator : Accelerator
         : this(PreferredDeviceIndex() ?? 0, convolution)
     {
     }
+
+    /// <summary>The im2col path unfolds at most this many floats (64 MiB) per launch, plus one weight-gradient
+    /// partial per image of the chunk, so its scratch stays bounded whatever the batch. Tests shrink it to run
+    /// many chunks.</summary>
+    internal long ColumnBudgetFloats { get; init; } = 1L << 24;
 
     /// <summary>The device this accelerator runs on.</summary>
     public OpenCLDevice Device => device;
@@ -349,7 +351,7 @@ public sealed unsafe class OpenCLAccelerator : Accelerator
     };
 
     // Images per im2col chunk: as many as fit the column budget, at least one.
-    private static int ChunkImages(int n, long floatsPerImage) =>
+    private int ChunkImages(int n, long floatsPerImage) =>
         (int)Math.Clamp(ColumnBudgetFloats / Math.Max(floatsPerImage, 1), 1, Math.Max(n, 1));
 
     private void Im2col(in Conv2dGeometry g, DeviceBuffer x, nint col, int colOffset, int n0, int images, int group)

@@ -27,6 +27,10 @@ public static class Accelerators
         // mixes them, so that both stay correct for every op.
         ("opencl-im2col", () => OpenCLAccelerator.Devices().Count > 0,
             () => new OpenCLAccelerator(OpenCLConvolution.Im2col)),
+        // One image per im2col chunk (the budget is below any layer's columns): the chunk offsets and the
+        // in-order sum of weight partials across chunks must give the same numbers.
+        ("opencl-im2col-chunked", () => OpenCLAccelerator.Devices().Count > 0,
+            () => new OpenCLAccelerator(OpenCLConvolution.Im2col) { ColumnBudgetFloats = 1 }),
         ("opencl-implicit", () => OpenCLAccelerator.Devices().Count > 0,
             () => new OpenCLAccelerator(OpenCLConvolution.ImplicitGemm)),
     ];
