@@ -19,7 +19,7 @@ public enum OpenCLDeviceType
 }
 
 /// <summary>One OpenCL device as <see cref="OpenCLAccelerator.Devices"/> lists it; <see cref="Index"/> is what
-/// <c>opencl:N</c> and <see cref="OpenCLAccelerator(int)"/> take.</summary>
+/// <c>opencl:N</c> and <see cref="OpenCLAccelerator(int, OpenCLConvolution)"/> take.</summary>
 public sealed record OpenCLDevice(
     int Index, string Platform, string Name, OpenCLDeviceType Type, int ComputeUnits, long GlobalMemoryBytes,
     long MaxAllocationBytes, int MaxWorkGroupSize, long LocalMemoryBytes, string Version)

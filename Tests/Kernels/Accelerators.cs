@@ -22,6 +22,17 @@ public static class Accelerators
 
         // The preferred OpenCL device (a GPU, else PoCL's CPU device in CI), present when a platform has one.
         ("opencl", () => OpenCLAccelerator.Devices().Count > 0, () => new OpenCLAccelerator()),
+
+        // The same device with every convolution forced through one algorithm instead of the measured rule, which
+        // mixes them, so that both stay correct for every op.
+        ("opencl-im2col", () => OpenCLAccelerator.Devices().Count > 0,
+            () => new OpenCLAccelerator(OpenCLConvolution.Im2col)),
+        // One image per im2col chunk (the budget is below any layer's columns): the chunk offsets and the
+        // in-order sum of weight partials across chunks must give the same numbers.
+        ("opencl-im2col-chunked", () => OpenCLAccelerator.Devices().Count > 0,
+            () => new OpenCLAccelerator(OpenCLConvolution.Im2col) { ColumnBudgetFloats = 1 }),
+        ("opencl-implicit", () => OpenCLAccelerator.Devices().Count > 0,
+            () => new OpenCLAccelerator(OpenCLConvolution.ImplicitGemm)),
     ];
 
     /// <summary>Names of the accelerators present on this machine.</summary>

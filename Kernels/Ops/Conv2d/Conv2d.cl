@@ -1,3 +1,24 @@
+// Two algorithms, chosen per op by OpenCLAccelerator (OpenCLConvolution.Auto; GPUCNN_OPENCL_CONV or the
+// constructor forces either): implicit GEMM for forward and backward-weight, im2col + GEMM (+ col2im) for
+// backward-data. Measured with `gpucnn bench-conv` on PoCL (AMD EPYC, 2 cores shared, load average 13-20),
+// batch 64, median ms of 9 calls timed alternately, implicit / im2col, two runs (the second in brackets):
+//
+//   layer                                 forward                 backward-data             backward-weight
+//   lenet5.conv1  1->6  5x5 p2 28x28     32 /   52 ( 21/  35)    218 /  21 ( 168 /  16)     41 /   53 (  32 /   40)
+//   lenet5.conv2  6->16 5x5 14x14        17 /   34 ( 20/  34)    159 /  17 (  98 /  10)     23 /   35 (  21 /   35)
+//   exercise.conv1 1->64 3x3 s2 28x28     6 /   10 (  3/  12)    942 /  10 ( 740 /  12)     11 /   12 (   8 /    9)
+//   exercise.conv2 64->32 2x2 same 13x13 70 /   98 ( 66/ 137)     44 /  47 (  44 /  56)     84 /  139 (  64 /   93)
+//   vgg 64->64 3x3 p1 32x32             899 / 1516 (821/1288)   1213 / 811 (1149 / 777)    799 / 1182 (1016 / 1546)
+//
+// Forward and backward-weight: implicit GEMM wins every layer (1.1x to 4x): it batches all images into one
+// product's columns, so a 64-wide tile is wasted only at the end of N*P*Q, and it skips the unfolding pass; the
+// explicit path multiplies per image (P*Q columns, often a partial tile) and reduces weight partials afterwards.
+// Backward-data: the implicit form makes C/G the tile's rows (1 or 6 of 64 here) and decodes a strided gather
+// per loaded element; im2col puts C/G*R*S in the rows and gathers once in col2im: 1.5x to 60x faster, except a
+// near tie (implicit up to 1.3x faster) when C/G is 64 and K/G*R*S only 128 (exercise.conv2), not worth a rule.
+// LeNet-5 training on the same device (`gpucnn bench --model lenet5 --steps 20 --warmup 5`, median of three
+// alternate runs): 199 images/s with implicit GEMM throughout, 460 images/s with this choice.
+
 // Convolution as implicit GEMM: the im2col matrix is never stored; the tile loaders of GEMM_TILE_LOOP gather
 // its elements straight from x (or dy) with zero padding. Images are batched into the GEMM's column dimension
 // and groups run as the grid's third dimension. Shapes: x:(N,C,H,W) w:(K,C/G,R,S) y:(N,K,P,Q).
@@ -96,4 +117,43 @@ __kernel void conv2d_sum_partials(__global const float* partials, __global float
     for (int s = 0; s < splits; s++)
         sum += partials[s * count + i];
     dw[i] += sum;
+}
+
+// The explicit path, im2col + GEMM: a chunk of `images` images from n0 is unfolded, for group g, into scratch
+// col[(i*crs + row)*pq + pixel] (one crs x pq matrix per image) and multiplied by the strided-batch GEMM kernels.
+__kernel void conv2d_im2col(CONV_GEOMETRY, __global const float* x, __global float* col, int colOffset, int n0,
+    int images, int g)
+{
+    const int cg = C / G, crs = cg * R * S, pq = P * Q;
+    const int index = get_global_id(0);
+    if (index >= images * crs * pq)
+        return;
+    const int pixel = index % pq, rowOfImage = index / pq;
+    const int row = rowOfImage % crs, i = rowOfImage / crs;
+    col[colOffset + index] =
+        conv_column(x, row, (n0 + i) * pq + pixel, C, H, W, R, S, sh, sw, pt, pl, dh, dw, P, Q, g * cg);
+}
+
+// dx[n0 + i, g*Cg + c, h, w] += sum over (r, s) of col[i, (c, r, s), (p, q)] where h = p*sh - pt + r*dh and w
+// likewise: the inverse of conv2d_im2col by gathering, so every dx element has one writer and no atomics.
+__kernel void conv2d_col2im(CONV_GEOMETRY, __global const float* col, __global float* dx, int n0, int images, int g)
+{
+    const int cg = C / G, crs = cg * R * S, pq = P * Q, hw = H * W;
+    const int index = get_global_id(0);
+    if (index >= images * cg * hw)
+        return;
+    const int iw = index % W, h = index / W % H, c = index / hw % cg, i = index / hw / cg;
+    const __global float* image = col + (i * crs + c * R * S) * pq;
+    float sum = 0.0f;
+    for (int r = 0; r < R; r++) {
+        const int ph = h + pt - r * dh, p = ph / sh;
+        if (ph < 0 || p * sh != ph || p >= P)
+            continue;
+        for (int s = 0; s < S; s++) {
+            const int pw = iw + pl - s * dw, q = pw / sw;
+            if (pw >= 0 && q * sw == pw && q < Q)
+                sum += image[(r * S + s) * pq + p * Q + q];
+        }
+    }
+    dx[((n0 + i) * C + g * cg + c) * hw + h * W + iw] += sum;
 }
