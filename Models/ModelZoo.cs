@@ -42,7 +42,21 @@ public static class ModelZoo
             "seednet" => SeedNet.Define(g, x, classes),
             _ => throw Unknown(name),
         };
-        return g.Build(output, accelerator, maxBatch, seed);
+        try
+        {
+            return g.Build(output, accelerator, maxBatch, seed);
+        }
+        catch (DeviceMemoryException e)
+        {
+            // Only on this error path: size the whole training step from the shapes, on a throwaway host copy.
+            using var host = new Kernels.Cpu.CpuAccelerator(1);
+            using var probe = g.Build(output, host, maxBatch: 1);
+            var needed = ModelSummary.Of(probe).TrainingStepBytes(maxBatch);
+            throw new DeviceMemoryException(
+                $"Model '{name}' at batch size {maxBatch} needs about {needed / (1 << 20):N0} MiB of device memory " +
+                $"for a training step with Adam (parameters, gradients, optimizer state and activations), more " +
+                $"than {accelerator.Name} could give. {e.Message}", Math.Max(needed, e.BytesNeeded), e);
+        }
     }
 
     /// <summary>
