@@ -10,6 +10,7 @@ root.Subcommands.Add(DevicesCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(BenchGemmCommand.Create());
 root.Subcommands.Add(FetchCommand.Create());
+root.Subcommands.Add(ExerciseCommand.Create());
 try
 {
     return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -203,7 +203,7 @@ internal static class TrainCommand
 
         using var accelerator = Devices.Open(s.Device);
         using var network = ModelZoo.Build(s.Model, accelerator, s.BatchSize, seed);
-        using var optimizer = CreateOptimizer(s, network);
+        using var optimizer = CreateOptimizer(s.Optimizer, s.Lr, s.Momentum, network);
         using var trainer = new Trainer(network, optimizer);
         var source = new MnistBatchSource(new MnistBatcher(train, s.BatchSize, shuffle: true, seed));
         var loop = new FitLoop(trainer, source, MnistEvaluation.Source(test, s.BatchSize), s.Epochs,
@@ -320,10 +320,12 @@ internal static class TrainCommand
         return callbacks;
     }
 
-    private static Optimizer CreateOptimizer(Settings s, Network network) => s.Optimizer switch
+    /// <summary>Optimizer <paramref name="name"/> (adam, adadelta or sgd) over the network's parameters; a null
+    /// <paramref name="lr"/> takes the optimizer's usual rate.</summary>
+    internal static Optimizer CreateOptimizer(string name, float? lr, float momentum, Network network) => name switch
     {
-        "adam" => new Adam(network.Parameters(), s.Lr ?? 1e-3f),
-        "adadelta" => new Adadelta(network.Parameters(), s.Lr ?? 1f),
-        _ => new Sgd(network.Parameters(), s.Lr ?? 0.01f, s.Momentum),
+        "adam" => new Adam(network.Parameters(), lr ?? 1e-3f),
+        "adadelta" => new Adadelta(network.Parameters(), lr ?? 1f),
+        _ => new Sgd(network.Parameters(), lr ?? 0.01f, momentum),
     };
 }
