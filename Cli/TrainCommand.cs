@@ -104,11 +104,17 @@ internal static class TrainCommand
             Description = "Write every step's training loss as CSV here",
         };
 
+        var plot = new Option<string?>("--plot")
+        {
+            Description = "Draw the loss and accuracy curves into this PNG (training loss per step, smoothed; test " +
+                "loss and accuracy per epoch), redrawn after every epoch",
+        };
+
         var command = new Command("train", "Train a model on MNIST")
         {
             model, dataset, epochs, batchSize, optimizer, lr, momentum, seed, device, dataDir, checkpoint, metricsJson,
             limit, checkpointBest, earlyStopping, minDelta, monitor, schedule, stepSize, gamma, lrPatience, clip,
-            resume, logCsv, logStepsCsv,
+            resume, logCsv, logStepsCsv, plot,
         };
         command.SetAction(parse => Run(new Settings(
             parse.GetValue(model)!, parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(optimizer)!,
@@ -127,6 +133,7 @@ internal static class TrainCommand
             Resume = parse.GetValue(resume),
             LogCsv = parse.GetValue(logCsv),
             LogStepsCsv = parse.GetValue(logStepsCsv),
+            Plot = parse.GetValue(plot),
         }));
         return command;
     }
@@ -157,6 +164,8 @@ internal static class TrainCommand
         public string? LogCsv { get; init; }
 
         public string? LogStepsCsv { get; init; }
+
+        public string? Plot { get; init; }
     }
 
     private static int Run(Settings s)
@@ -206,8 +215,15 @@ internal static class TrainCommand
         using var optimizer = CreateOptimizer(s.Optimizer, s.Lr, s.Momentum, network);
         using var trainer = new Trainer(network, optimizer);
         var source = new MnistBatchSource(new MnistBatcher(train, s.BatchSize, shuffle: true, seed));
-        var loop = new FitLoop(trainer, source, MnistEvaluation.Source(test, s.BatchSize), s.Epochs,
-            CreateCallbacks(s, source.BatchCount))
+        var callbacks = CreateCallbacks(s, source.BatchCount);
+        if (s.Plot is { } plotPath)
+        {
+            callbacks.Add(new CurvesPlot(plotPath, string.Create(c,
+                $"{s.Model} on MNIST: {optimizer.Name}, lr {optimizer.LearningRate}, batch {s.BatchSize}"),
+                s.Optimizer, new LossRecorder(source.BatchCount)));
+        }
+
+        var loop = new FitLoop(trainer, source, MnistEvaluation.Source(test, s.BatchSize), s.Epochs, callbacks)
         {
             InterruptCheckpointPath = s.Checkpoint ?? "interrupted.safetensors",
         };

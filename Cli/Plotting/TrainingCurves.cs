@@ -57,7 +57,7 @@ internal static class TrainingCurves
             // With one run there is room for the training accuracy too; with several it would crowd the test lines.
             if (single)
             {
-                accuracies.Add(new Series("train accuracy (epoch mean, dropout on)",
+                accuracies.Add(new Series("train accuracy (epoch mean)",
                     run.Epochs.Select(e => ((double)e.Epoch, 100 * e.TrainAccuracy)).ToList(), run.Rgb,
                     Markers: true));
             }
