@@ -11,6 +11,7 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(BenchGemmCommand.Create());
 root.Subcommands.Add(FetchCommand.Create());
 root.Subcommands.Add(ExerciseCommand.Create());
+root.Subcommands.Add(VisualizeCommand.Create());
 try
 {
     return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
