@@ -61,9 +61,20 @@ internal static class VisualizeCommand
             return 2;
         }
 
-        var layers = layerList is null ? convolutions
-            : layerList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(network.Node).ToList();
+        var names = layerList?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            ?? [.. convolutions.Select(n => n.Name)];
+        var spatial = network.Nodes.Where(n => n.OutputShape.Rank == 3 && n != network.Input).Select(n => n.Name)
+            .ToList();
+        if (names.FirstOrDefault(name => !spatial.Contains(name)) is { } wrong)
+        {
+            var what = network.Nodes.Any(n => n.Name == wrong)
+                ? $"'{wrong}' outputs {network.Node(wrong).OutputShape}, not (C, H, W) feature maps"
+                : $"{model} has no layer '{wrong}'";
+            Console.Error.WriteLine($"--layers: {what}; layers with feature maps: {string.Join(", ", spatial)}.");
+            return 2;
+        }
+
+        var layers = names.Select(network.Node).ToList();
         var shape = network.InputShape;
         float[] input;
         string source;
