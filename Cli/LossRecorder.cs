@@ -45,28 +45,3 @@ internal sealed class LossRecorder(int batchCount, double beta = LossRecorder.De
         steps.Add(new StepPoint(loop.CurrentEpoch, loop.StepInEpoch, fraction, step.Loss, smoothed));
     }
 }
-
-/// <summary>
-/// Redraws a run's loss and accuracy curves into a PNG after every epoch, so that the picture of an interrupted
-/// or diverged run still shows how far it got.
-/// </summary>
-internal sealed class CurvesPlot(string path, string title, string name, LossRecorder recorder) : TrainingCallback
-{
-    public override void OnFitBegin(FitLoop loop) => recorder.OnFitBegin(loop);
-
-    public override void OnStepEnd(FitLoop loop, StepResult step) => recorder.OnStepEnd(loop, step);
-
-    public override void OnEpochEnd(FitLoop loop, EpochMetrics metrics) => Draw();
-
-    public override void OnFitEnd(FitLoop loop, FitResult result)
-    {
-        if (recorder.Steps.Count > 0 || recorder.Epochs.Count > 0)
-        {
-            Draw();
-        }
-    }
-
-    private void Draw() => Plotting.TrainingCurves.Save(path, title,
-        [new Plotting.RunCurves(name, Plotting.TrainingCurves.Palette[0], recorder.Steps, recorder.Epochs)],
-        recorder.Beta);
-}

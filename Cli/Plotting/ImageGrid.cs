@@ -10,8 +10,8 @@ public static class ImageGrid
 {
     /// <summary>
     /// Lays the tiles out row by row, <paramref name="columns"/> to a row, with a separator <paramref name="gap"/>
-    /// pixels wide between tiles and around the edge. Each tile is stretched to black-to-white by its own minimum and maximum, since filters
-    /// differ in scale by orders of magnitude; a constant tile comes out mid-grey.
+    /// pixels wide between tiles and around the edge. Each tile is stretched to black-to-white by its own minimum
+    /// and maximum, since filters differ in scale by orders of magnitude; a constant tile comes out mid-grey.
     /// </summary>
     /// <param name="tiles">Row-major matrices of <paramref name="tileHeight"/> x <paramref name="tileWidth"/> values.
     /// </param>
