@@ -17,8 +17,12 @@ internal sealed record StepPoint(int Epoch, int Step, double EpochFraction, doub
 /// </summary>
 internal sealed class LossRecorder(int batchCount, double beta = LossRecorder.DefaultBeta) : TrainingCallback
 {
-    /// <summary>Weight of the past in the moving average: about the last 1 / (1 - beta) = 50 steps count.</summary>
-    public const double DefaultBeta = 0.98;
+    /// <summary>
+    /// Weight of the past in the moving average: about the last 1 / (1 - beta) = 100 steps count, a tenth of an
+    /// MNIST epoch at batch 64: enough to show the trend through the batch noise, short enough to follow the first
+    /// fast drop.
+    /// </summary>
+    public const double DefaultBeta = 0.99;
 
     private readonly List<StepPoint> steps = [];
     private double average;
