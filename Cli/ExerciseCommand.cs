@@ -56,7 +56,7 @@ internal static class ExerciseCommand
         return command;
     }
 
-    private sealed record Outcome(string Label, float Lr, RunCurves Curves, double Seconds, string Message);
+    private sealed record Outcome(string Label, float Lr, RunCurves Curves, double Seconds);
 
     private static int Run(int epochs, string output, string dataDir, string device, int batchSize, ulong seed,
         int? limit)
@@ -130,7 +130,7 @@ internal static class ExerciseCommand
         }
 
         return new Outcome(label, lr, new RunCurves(label, rgb, recorder.Steps, [.. loop.History]),
-            clock.Elapsed.TotalSeconds, result.Message);
+            clock.Elapsed.TotalSeconds);
     }
 
     private static void Write(string output, IReadOnlyList<Outcome> outcomes, int trainCount)
