@@ -12,6 +12,8 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(BenchGemmCommand.Create());
 root.Subcommands.Add(BenchConvCommand.Create());
 root.Subcommands.Add(FetchCommand.Create());
+root.Subcommands.Add(ExerciseCommand.Create());
+root.Subcommands.Add(VisualizeCommand.Create());
 try
 {
     return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -141,13 +141,18 @@ internal static class TrainCommand
                 "training thread); the batches are the same",
             DefaultValueFactory = _ => true,
         };
+        var plot = new Option<string?>("--plot")
+        {
+            Description = "Draw the loss and accuracy curves into this PNG (training loss per step, smoothed; test " +
+                "loss and accuracy per epoch), redrawn after every epoch",
+        };
 
         var command = new Command("train", "Train a model on MNIST")
         {
             model, dataset, epochs, batchSize, optimizer, lr, momentum, seed, device, dataDir, checkpoint, metricsJson,
             limit, checkpointBest, earlyStopping, minDelta, monitor, schedule, stepSize, gamma, lrPatience, clip,
             resume, logCsv, logStepsCsv, pretrained, regime, freeze, newHead, classes, digits,
-            prefetch,
+            prefetch, plot,
         };
         command.SetAction(parse => Run(new Settings(
             parse.GetValue(model)!, parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(optimizer)!,
@@ -173,6 +178,7 @@ internal static class TrainCommand
             Classes = parse.GetValue(classes),
             Digits = parse.GetValue(digits),
             Prefetch = parse.GetValue(prefetch),
+            Plot = parse.GetValue(plot),
         }));
         return command;
     }
@@ -216,6 +222,8 @@ internal static class TrainCommand
 
         public string? Digits { get; init; }
         public bool Prefetch { get; init; } = true;
+
+        public string? Plot { get; init; }
     }
 
     private static int Run(Settings s)
@@ -314,12 +322,19 @@ internal static class TrainCommand
             return 2;
         }
 
-        using var optimizer = CreateOptimizer(s, network);
+        using var optimizer = CreateOptimizer(s.Optimizer, s.Lr, s.Momentum, network);
         optimizer.LearningRate *= transfer.LearningRateScale();
         using var trainer = new Trainer(network, optimizer);
         var source = new MnistBatchSource(new MnistBatcher(train, s.BatchSize, shuffle: true, seed), s.Prefetch);
-        var loop = new FitLoop(trainer, source, MnistEvaluation.Source(test, s.BatchSize), s.Epochs,
-            CreateCallbacks(s, source.BatchCount))
+        var callbacks = CreateCallbacks(s, source.BatchCount);
+        if (s.Plot is { } plotPath)
+        {
+            callbacks.Add(new CurvesPlot(plotPath, string.Create(c,
+                $"{s.Model} on MNIST: {optimizer.Name}, lr {optimizer.LearningRate}, batch {s.BatchSize}"),
+                s.Optimizer, new LossRecorder(source.BatchCount)));
+        }
+
+        var loop = new FitLoop(trainer, source, MnistEvaluation.Source(test, s.BatchSize), s.Epochs, callbacks)
         {
             InterruptCheckpointPath = s.Checkpoint ?? "interrupted.safetensors",
         };
@@ -486,10 +501,12 @@ internal static class TrainCommand
         return callbacks;
     }
 
-    private static Optimizer CreateOptimizer(Settings s, Network network) => s.Optimizer switch
+    /// <summary>Optimizer <paramref name="name"/> (adam, adadelta or sgd) over the network's parameters; a null
+    /// <paramref name="lr"/> takes the optimizer's usual rate.</summary>
+    internal static Optimizer CreateOptimizer(string name, float? lr, float momentum, Network network) => name switch
     {
-        "adam" => new Adam(network.Parameters(), s.Lr ?? 1e-3f),
-        "adadelta" => new Adadelta(network.Parameters(), s.Lr ?? 1f),
-        _ => new Sgd(network.Parameters(), s.Lr ?? 0.01f, s.Momentum),
+        "adam" => new Adam(network.Parameters(), lr ?? 1e-3f),
+        "adadelta" => new Adadelta(network.Parameters(), lr ?? 1f),
+        _ => new Sgd(network.Parameters(), lr ?? 0.01f, momentum),
     };
 }

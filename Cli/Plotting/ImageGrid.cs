@@ -9,9 +9,9 @@ namespace GpuCnn.Cli.Plotting;
 public static class ImageGrid
 {
     /// <summary>
-    /// Lays the tiles out row by row, <paramref name="columns"/> to a row, with a one-pixel separator between tiles
-    /// and around the edge. Each tile is stretched to black-to-white by its own minimum and maximum, since filters
-    /// differ in scale by orders of magnitude; a constant tile comes out mid-grey.
+    /// Lays the tiles out row by row, <paramref name="columns"/> to a row, with a separator <paramref name="gap"/>
+    /// pixels wide between tiles and around the edge. Each tile is stretched to black-to-white by its own minimum
+    /// and maximum, since filters differ in scale by orders of magnitude; a constant tile comes out mid-grey.
     /// </summary>
     /// <param name="tiles">Row-major matrices of <paramref name="tileHeight"/> x <paramref name="tileWidth"/> values.
     /// </param>
@@ -20,9 +20,11 @@ public static class ImageGrid
     /// <param name="columns">Tiles per row of the grid; 0 picks a near-square layout.</param>
     /// <param name="scale">Each value becomes a square of this many pixels, so 3x3 filters stay visible.</param>
     /// <param name="separator">Grey level of the separating lines.</param>
+    /// <param name="gap">Width of the separating lines: tiles of a few large pixels need more than one to part.
+    /// </param>
     public static Image Render(
         IReadOnlyList<float[]> tiles, int tileHeight, int tileWidth, int columns = 0, int scale = 1,
-        byte separator = 128)
+        byte separator = 128, int gap = 1)
     {
         ArgumentNullException.ThrowIfNull(tiles);
         ArgumentOutOfRangeException.ThrowIfZero(tiles.Count);
@@ -30,6 +32,7 @@ public static class ImageGrid
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tileWidth);
         ArgumentOutOfRangeException.ThrowIfNegative(columns);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(scale);
+        ArgumentOutOfRangeException.ThrowIfNegative(gap);
         for (int t = 0; t < tiles.Count; t++)
         {
             if (tiles[t] is null || tiles[t].Length != tileHeight * tileWidth)
@@ -46,12 +49,12 @@ public static class ImageGrid
         }
         columns = Math.Min(columns, tiles.Count);
         int rows = (tiles.Count + columns - 1) / columns;
-        int cellWidth = tileWidth * scale + 1, cellHeight = tileHeight * scale + 1;
-        var image = new Image(columns * cellWidth + 1, rows * cellHeight + 1, 1);
+        int cellWidth = tileWidth * scale + gap, cellHeight = tileHeight * scale + gap;
+        var image = new Image(columns * cellWidth + gap, rows * cellHeight + gap, 1);
         Array.Fill(image.Pixels, separator);
         for (int t = 0; t < tiles.Count; t++)
         {
-            int left = (t % columns) * cellWidth + 1, top = (t / columns) * cellHeight + 1;
+            int left = (t % columns) * cellWidth + gap, top = (t / columns) * cellHeight + gap;
             DrawTile(image, tiles[t], tileHeight, tileWidth, left, top, scale);
         }
         return image;
@@ -60,10 +63,11 @@ public static class ImageGrid
     /// <summary>Renders the grid as <see cref="Render"/> does and writes it to <paramref name="path"/> as PNG.
     /// </summary>
     public static void Save(
-        string path, IReadOnlyList<float[]> tiles, int tileHeight, int tileWidth, int columns = 0, int scale = 1)
+        string path, IReadOnlyList<float[]> tiles, int tileHeight, int tileWidth, int columns = 0, int scale = 1,
+        int gap = 1, byte separator = 128)
     {
         ArgumentNullException.ThrowIfNull(path);
-        Png.Save(Render(tiles, tileHeight, tileWidth, columns, scale), path);
+        Png.Save(Render(tiles, tileHeight, tileWidth, columns, scale, separator, gap), path);
     }
 
     private static void DrawTile(Image image, float[] tile, int height, int width, int left, int top, int scale)

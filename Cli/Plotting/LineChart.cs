@@ -31,9 +31,11 @@ public static class LineChart
     /// <param name="width">Image width in pixels, at least 200.</param>
     /// <param name="height">Image height in pixels, at least 150.</param>
     /// <param name="logY">Place y values by their logarithm, for losses that fall over decades.</param>
+    /// <param name="xRange">The x range to show instead of the data's own, so that charts stacked above each other
+    /// line up; null fits the data.</param>
     public static Image Render(
         string title, string xLabel, string yLabel, IReadOnlyList<Series> series,
-        int width = 1000, int height = 600, bool logY = false)
+        int width = 1000, int height = 600, bool logY = false, (double Min, double Max)? xRange = null)
     {
         ArgumentNullException.ThrowIfNull(title);
         ArgumentNullException.ThrowIfNull(xLabel);
@@ -42,7 +44,7 @@ public static class LineChart
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 200);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 150);
 
-        var frame = Frame.Lay(title, xLabel, yLabel, series, width, height, logY);
+        var frame = Frame.Lay(title, xLabel, yLabel, series, width, height, logY, xRange);
         var canvas = new Canvas(width, height, White);
         DrawAxes(canvas, frame, title, xLabel, yLabel);
         canvas.Clip = (frame.Left + 1, frame.Top + 1, frame.Right, frame.Bottom);
@@ -77,13 +79,13 @@ public static class LineChart
 
         public static Frame Lay(
             string title, string xLabel, string yLabel, IReadOnlyList<Series> series, int width, int height,
-            bool logY)
+            bool logY, (double Min, double Max)? xRange = null)
         {
             var usable = series.SelectMany(s => s.Points)
                 .Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y) && (!logY || p.Y > 0))
                 .ToList();
-            double xMin = usable.Count > 0 ? usable.Min(p => p.X) : 0;
-            double xMax = usable.Count > 0 ? usable.Max(p => p.X) : 1;
+            double xMin = xRange?.Min ?? (usable.Count > 0 ? usable.Min(p => p.X) : 0);
+            double xMax = xRange?.Max ?? (usable.Count > 0 ? usable.Max(p => p.X) : 1);
             double yMin = usable.Count > 0 ? usable.Min(p => p.Y) : logY ? 0.1 : 0;
             double yMax = usable.Count > 0 ? usable.Max(p => p.Y) : 1;
 

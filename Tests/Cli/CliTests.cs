@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GpuCnn.Engine.Checkpoints;
 using GpuCnn.Kernels.Cpu;
 using GpuCnn.Models;
@@ -63,20 +62,5 @@ public sealed class CliTests
         Assert.Contains("alexnet9000", error);
     }
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var tool = Path.Combine(AppContext.BaseDirectory, "gpucnn.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(tool);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, output.Result, error.Result);
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => Gpucnn.Run(args);
 }

@@ -1,0 +1,127 @@
+using System.CommandLine;
+using GpuCnn.Cli.Plotting;
+using GpuCnn.Datasets;
+using GpuCnn.Datasets.Imaging;
+using GpuCnn.Engine.Checkpoints;
+using GpuCnn.Models;
+
+namespace GpuCnn.Cli;
+
+/// <summary>
+/// <c>gpucnn visualize</c>: pictures of what a trained network has learned: the first convolution's filters, and
+/// the feature maps chosen layers produce for one input (a test image or a PNG of your own).
+/// </summary>
+internal static class VisualizeCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint to load", Required = true };
+        var sample = new Option<int>("--sample")
+        {
+            Description = "Index of the MNIST test image to feed (ignored with --image)",
+            DefaultValueFactory = _ => 0,
+        };
+        var image = new Option<string?>("--image")
+        {
+            Description = "A PNG to feed instead: made grey, scaled to the input size, inverted when it is mostly " +
+                "light, and normalised like MNIST",
+        };
+        var layers = new Option<string?>("--layers")
+        {
+            Description = "Comma-separated layers whose feature maps to draw (default: every convolution)",
+        };
+        var output = new Option<string>("--out")
+        {
+            Description = "Folder for the PNGs",
+            DefaultValueFactory = _ => "visualize",
+        };
+        var device = CommonOptions.Device();
+        var dataDir = CommonOptions.DataDir();
+        var command = new Command("visualize", "Draw a trained model's first-layer filters and its feature maps")
+        {
+            model, checkpoint, sample, image, layers, output, device, dataDir,
+        };
+        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(checkpoint)!, parse.GetValue(sample),
+            parse.GetValue(image), parse.GetValue(layers), parse.GetValue(output)!, parse.GetValue(device)!,
+            parse.GetValue(dataDir)!));
+        return command;
+    }
+
+    private static int Run(string model, string checkpoint, int sample, string? imagePath, string? layerList,
+        string output, string device, string dataDir)
+    {
+        using var accelerator = Devices.Open(device);
+        using var network = ModelZoo.Build(model, accelerator, maxBatch: 1);
+        Checkpoint.Load(checkpoint, network);
+        var convolutions = network.Nodes.Where(n => n.Kind == "Conv2d").ToList();
+        if (convolutions.Count == 0)
+        {
+            Console.Error.WriteLine($"{model} has no convolution to draw.");
+            return 2;
+        }
+
+        var names = layerList?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            ?? [.. convolutions.Select(n => n.Name)];
+        var spatial = network.Nodes.Where(n => n.OutputShape.Rank == 3 && n != network.Input).Select(n => n.Name)
+            .ToList();
+        if (names.FirstOrDefault(name => !spatial.Contains(name)) is { } wrong)
+        {
+            var what = network.Nodes.Any(n => n.Name == wrong)
+                ? $"'{wrong}' outputs {network.Node(wrong).OutputShape}, not (C, H, W) feature maps"
+                : $"{model} has no layer '{wrong}'";
+            Console.Error.WriteLine($"--layers: {what}; layers with feature maps: {string.Join(", ", spatial)}.");
+            return 2;
+        }
+
+        var layers = names.Select(network.Node).ToList();
+        var shape = network.InputShape;
+        float[] input;
+        string source;
+        if (imagePath is not null)
+        {
+            input = LayerTiles.ToDigitInput(Png.Load(imagePath), shape[1], shape[2], Mnist.Mean, Mnist.Std);
+            source = imagePath;
+        }
+        else
+        {
+            var (_, test) = Mnist.LoadOrFetch(dataDir, message => Console.Error.WriteLine(message));
+            if (sample < 0 || sample >= test.Count)
+            {
+                Console.Error.WriteLine($"--sample must be between 0 and {test.Count - 1}.");
+                return 2;
+            }
+
+            input = test.Image(sample).ToArray().Select(p => (p / 255f - Mnist.Mean) / Mnist.Std).ToArray();
+            source = $"test image {sample} (label {test.Labels[sample]})";
+        }
+
+        Directory.CreateDirectory(output);
+        var first = convolutions[0];
+        var weight = first.Parameters[0];
+        var (filters, columns) = LayerTiles.Filters(weight.ToArray(), weight.Shape);
+        // Small filters are a few pixels wide: blown up to about 40 pixels (at least x8) their pattern shows, and
+        // wide white gaps keep neighbouring tiles, each stretched from black to white, from running together.
+        var filterPath = Path.Combine(output, $"filters-{first.Name}.png");
+        ImageGrid.Save(filterPath, filters, weight.Shape[2], weight.Shape[3], columns,
+            Math.Max(8, 40 / weight.Shape[2]), gap: 6, separator: 255);
+        Console.WriteLine($"{filterPath}: {filters.Count} tiles, {weight.Name} {weight.Shape}");
+
+        // Predict runs in evaluation mode: dropout off, so the maps are what inference sees.
+        var probabilities = network.Predict(input, 1);
+        var predicted = Array.IndexOf(probabilities, probabilities.Max());
+        Console.WriteLine($"Input: {source}; predicted {predicted} ({probabilities[predicted]:P1}).");
+        var inputPath = Path.Combine(output, "input.png");
+        ImageGrid.Save(inputPath, [input], shape[1], shape[2], scale: 8);
+        foreach (var layer in layers)
+        {
+            var maps = LayerTiles.FeatureMaps(network.OutputOf(layer).ToArray(), layer.OutputShape);
+            var path = Path.Combine(output, $"features-{layer.Name}.png");
+            ImageGrid.Save(path, maps, layer.OutputShape[1], layer.OutputShape[2], 0,
+                Math.Max(1, 112 / layer.OutputShape[1]), gap: 4, separator: 255);
+            Console.WriteLine($"{path}: {maps.Count} tiles of {layer.OutputShape[1]}x{layer.OutputShape[2]}");
+        }
+
+        return 0;
+    }
+}
