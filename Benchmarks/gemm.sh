@@ -8,12 +8,14 @@ cd "$(dirname "$0")/.."
 sizes=("${@:-512 1024 2048}")
 [ $# -eq 0 ] && sizes=(512 1024 2048)
 python=/usr/bin/python3
+# As in train-throughput.sh: the peer runs on the OpenBLAS kernels chosen for this CPU, not a pinned older core.
+peer=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python")
 dotnet build Cli -c Release -nologo -v quiet >/dev/null
 gpucnn=(dotnet Cli/bin/Release/net10.0/gpucnn.dll)
 
 cpu=$("${gpucnn[@]}" bench-gemm --device cpu --sizes "${sizes[@]}" | tail -n 1)
 opencl=$("${gpucnn[@]}" bench-gemm --device opencl --sizes "${sizes[@]}" 2>/dev/null | tail -n 1 || echo '{}')
-torch=$("$python" Benchmarks/peer/gemm.py --threads 2 --sizes "${sizes[@]}" | tail -n 1)
+torch=$("${peer[@]}" Benchmarks/peer/gemm.py --threads 2 --sizes "${sizes[@]}" | tail -n 1)
 
 "$python" - "$cpu" "$opencl" "$torch" "${sizes[@]}" <<'PY'
 import json, sys

@@ -39,8 +39,16 @@ internal sealed unsafe class Pool2dCpu : IParallelJob
         for (int plane = index * PlanesPerItem, end = Math.Min(planes, plane + PlanesPerItem); plane < end; plane++)
         {
             long inPlane = (long)plane * g.H * g.W, outPlane = (long)plane * g.P * g.Q;
+            var twoByTwo = g.KernelH == 2 && g.KernelW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.PadH == 0 &&
+                g.PadW == 0;
             switch (mode)
             {
+                case 0 when twoByTwo:
+                    MaxForward2x2(g, x + inPlane, y + outPlane);
+                    break;
+                case 1 when twoByTwo:
+                    MaxBackward2x2(g, x + inPlane, dy + outPlane, dx + inPlane);
+                    break;
                 case 0:
                     MaxForwardPlane(g, x + inPlane, y + outPlane);
                     break;
@@ -53,6 +61,68 @@ internal sealed unsafe class Pool2dCpu : IParallelJob
                 default:
                     AvgPlane(g, dx + inPlane, dy + outPlane, forward: false);
                     break;
+            }
+        }
+    }
+
+    // The 2x2, stride 2 window of LeNet, VGG and most CNNs: every window lies inside the input (floor mode), so there
+    // is no clipping, and the four values are compared without loops. NaN propagates as in the general path.
+    private static void MaxForward2x2(Pool2dGeometry g, float* x, float* y)
+    {
+        int W = g.W, P = g.P, Q = g.Q;
+        for (var p = 0; p < P; p++)
+        {
+            var r0 = x + 2 * p * W;
+            var r1 = r0 + W;
+            var output = y + p * Q;
+            for (var q = 0; q < Q; q++)
+            {
+                output[q] = MathF.Max(MathF.Max(r0[2 * q], r0[2 * q + 1]), MathF.Max(r1[2 * q], r1[2 * q + 1]));
+            }
+        }
+    }
+
+    // The gradient goes to the first maximum in row-major window order, as in the general path.
+    private static void MaxBackward2x2(Pool2dGeometry g, float* x, float* dy, float* dx)
+    {
+        int W = g.W, P = g.P, Q = g.Q;
+        for (var p = 0; p < P; p++)
+        {
+            var top = 2 * p * W;
+            for (var q = 0; q < Q; q++)
+            {
+                int i0 = top + 2 * q, i1 = i0 + 1, i2 = i0 + W, i3 = i2 + 1;
+                float a = x[i0], b = x[i1], c = x[i2], d = x[i3];
+                var m = MathF.Max(MathF.Max(a, b), MathF.Max(c, d));
+                // Strict comparisons from the first element: the first maximum wins; a NaN never wins over a,
+                // exactly as in MaxBackwardRange.
+                var at = i0;
+                var best = a;
+                if (!float.IsNaN(m))
+                {
+                    at = a == m ? i0 : b == m ? i1 : c == m ? i2 : i3;
+                }
+                else
+                {
+                    if (b > best)
+                    {
+                        best = b;
+                        at = i1;
+                    }
+
+                    if (c > best)
+                    {
+                        best = c;
+                        at = i2;
+                    }
+
+                    if (d > best)
+                    {
+                        at = i3;
+                    }
+                }
+
+                dx[at] += dy[p * Q + q];
             }
         }
     }
