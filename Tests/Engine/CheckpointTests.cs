@@ -8,17 +8,8 @@ using Xunit;
 
 namespace GpuCnn.Tests.Engine;
 
-public sealed class CheckpointTests : IDisposable
+public sealed class CheckpointTests() : CpuFileTest("gpucnn-ckpt")
 {
-    private readonly CpuAccelerator acc = new();
-    private readonly string dir = Directory.CreateTempSubdirectory("gpucnn-ckpt").FullName;
-
-    public void Dispose()
-    {
-        acc.Dispose();
-        Directory.Delete(dir, recursive: true);
-    }
-
     [Fact]
     public void RoundTripRestoresParametersOptimizerStateAndTheNextStep()
     {

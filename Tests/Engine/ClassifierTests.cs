@@ -7,17 +7,8 @@ using Xunit;
 
 namespace GpuCnn.Tests.Engine;
 
-public sealed class ClassifierTests : IDisposable
+public sealed class ClassifierTests() : CpuFileTest("gpucnn-classifier")
 {
-    private readonly CpuAccelerator acc = new();
-    private readonly string dir = Directory.CreateTempSubdirectory("gpucnn-classifier").FullName;
-
-    public void Dispose()
-    {
-        acc.Dispose();
-        Directory.Delete(dir, recursive: true);
-    }
-
     [Fact]
     public void ProbabilitiesAreTheSoftmaxOfTheNetworksLogits()
     {

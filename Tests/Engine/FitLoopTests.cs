@@ -10,17 +10,8 @@ using Xunit;
 
 namespace GpuCnn.Tests.Engine;
 
-public sealed class FitLoopTests : IDisposable
+public sealed class FitLoopTests() : CpuFileTest("gpucnn-fit")
 {
-    private readonly CpuAccelerator acc = new();
-    private readonly string dir = Directory.CreateTempSubdirectory("gpucnn-fit").FullName;
-
-    public void Dispose()
-    {
-        acc.Dispose();
-        Directory.Delete(dir, recursive: true);
-    }
-
     [Fact]
     public void StepLrFollowsPyTorchsStepRule()
     {

@@ -8,17 +8,8 @@ using Xunit;
 
 namespace GpuCnn.Tests.Engine;
 
-public sealed class TransferTests : IDisposable
+public sealed class TransferTests() : CpuFileTest("gpucnn-transfer")
 {
-    private readonly CpuAccelerator acc = new();
-    private readonly string dir = Directory.CreateTempSubdirectory("gpucnn-transfer").FullName;
-
-    public void Dispose()
-    {
-        acc.Dispose();
-        Directory.Delete(dir, recursive: true);
-    }
-
     [Fact]
     public void TenClassCheckpointLoadsIntoFiveClassModelAllButTheHead()
     {
