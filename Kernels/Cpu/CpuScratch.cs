@@ -16,6 +16,16 @@ internal sealed unsafe class CpuScratch
 
     public float* ForWorker(int worker, int length) => Ensure(ref perWorker[worker], length);
 
+    /// <summary>Grows every worker's slot to <paramref name="length"/> on the calling thread, before a job is
+    /// dispatched: any worker may take any item, so each must already hold what the job needs.</summary>
+    public void Reserve(int length)
+    {
+        for (var worker = 0; worker < perWorker.Length; worker++)
+        {
+            Ensure(ref perWorker[worker], length);
+        }
+    }
+
     public float* Shared(int slot, int length) => Ensure(ref shared[slot], length);
 
     private static float* Ensure(ref float[]? array, int length)

@@ -84,10 +84,10 @@ internal static unsafe class GemmDriver
         int kcMax = (k + slices - 1) / slices;
         int ncMax = RoundUp(Math.Min(Nc, n), nr);
         int mcMax = RoundUp(Math.Min(Mc, m), mr);
-        float* packB = Buffer(ref t_packB, directB ? kcMax * nr : kcMax * ncMax);
+        float* packB = Buffer(ref t_packB, directB ? kcMax * nr : kcMax * ncMax, Kc * RoundUp(Nc, nr));
 
         // Slack past the end: masked A packing of the last strip may write up to a vector beyond the strip.
-        float* packA = Buffer(ref t_packA, mcMax * kcMax + 16);
+        float* packA = Buffer(ref t_packA, mcMax * kcMax + 16, RoundUp(Mc, mr) * Kc + 16);
 
         for (int jc = 0; jc < n; jc += Nc)
         {
@@ -223,11 +223,13 @@ internal static unsafe class GemmDriver
     /// A 64-byte aligned per-thread scratch of at least <paramref name="floats"/> floats. Arrays live on the
     /// pinned heap, so the pointer stays valid without a fixed block, and die with their thread.
     /// </summary>
-    private static float* Buffer(ref float[]? store, int floats)
+    // NOTE: a thread's first buffer is the largest any product can need, so it never grows later: work is claimed
+    // dynamically, and a thread may meet a large product for the first time long after a training loop is warm.
+    private static float* Buffer(ref float[]? store, int floats, int largest)
     {
         if (store is null || store.Length < floats + 16)
         {
-            store = GC.AllocateUninitializedArray<float>(floats + 16, pinned: true);
+            store = GC.AllocateUninitializedArray<float>(Math.Max(floats, largest) + 16, pinned: true);
         }
 
         nint p = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(store));

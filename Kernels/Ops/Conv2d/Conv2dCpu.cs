@@ -95,6 +95,11 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
     {
         mode = m;
         g = geometry;
+        if (!g.IsPointwise)
+        {
+            scratch.Reserve(ColumnRows * g.P * g.Q);
+        }
+
         x = input;
         w = weight;
         b = bias;
