@@ -106,42 +106,16 @@ public static class SafeTensors
     /// wrong with it.</summary>
     public static (List<NamedTensor> Tensors, Dictionary<string, string> Metadata) Read(string path)
     {
-        var bytes = File.ReadAllBytes(path);
-        if (bytes.Length < 8)
-        {
-            throw Bad(path, $"the file is {bytes.Length} bytes, shorter than the 8-byte header length");
-        }
-
-        var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        if (headerLength > MaxHeaderBytes || 8 + (long)headerLength > bytes.Length)
-        {
-            throw Bad(path, $"the header length {headerLength} at offset 0 runs past the end of the file " +
-                $"({bytes.Length} bytes)");
-        }
-
-        JsonObject header;
-        try
-        {
-            header = JsonNode.Parse(bytes.AsSpan(8, (int)headerLength))?.AsObject()
-                ?? throw Bad(path, "the header is not a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw Bad(path, $"the JSON header (offset 8) does not parse: {e.Message}");
-        }
-
-        var dataStart = 8 + (long)headerLength;
-        var metadata = new Dictionary<string, string>();
+        using var stream = File.OpenRead(path);
+        var header = ReadHeader(stream, path);
+        var dataStart = stream.Position;
+        var bytes = new byte[stream.Length - dataStart];
+        stream.ReadExactly(bytes);
         var tensors = new List<NamedTensor>();
         foreach (var (name, node) in header)
         {
             if (name == "__metadata__")
             {
-                foreach (var (key, value) in node!.AsObject())
-                {
-                    metadata[key] = value?.GetValue<string>() ?? "";
-                }
-
                 continue;
             }
 
@@ -156,15 +130,15 @@ public static class SafeTensors
             var offsets = entry["data_offsets"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
             var count = shape.Aggregate(1L, (a, b) => a * b);
             if (offsets.Length != 2 || offsets[1] - offsets[0] != count * sizeof(float) ||
-                dataStart + offsets[1] > bytes.Length || offsets[0] < 0)
+                offsets[1] > bytes.Length || offsets[0] < 0)
             {
                 throw Bad(path, $"tensor '{name}' of shape ({string.Join(", ", shape)}) claims bytes " +
                     $"[{string.Join(", ", offsets)}) after offset {dataStart}, which does not fit the file " +
-                    $"({bytes.Length} bytes)");
+                    $"({stream.Length} bytes)");
             }
 
             var data = new float[count];
-            var source = bytes.AsSpan((int)(dataStart + offsets[0]), (int)(count * sizeof(float)));
+            var source = bytes.AsSpan((int)offsets[0], (int)(count * sizeof(float)));
             if (BitConverter.IsLittleEndian)
             {
                 source.CopyTo(MemoryMarshal.AsBytes(data.AsSpan()));
@@ -180,13 +154,19 @@ public static class SafeTensors
             tensors.Add(new NamedTensor(name, shape, data));
         }
 
-        return (tensors, metadata);
+        return (tensors, Metadata(header));
     }
 
     /// <summary>Reads only the header's metadata, leaving the tensor data unread.</summary>
     public static Dictionary<string, string> ReadMetadata(string path)
     {
         using var stream = File.OpenRead(path);
+        return Metadata(ReadHeader(stream, path));
+    }
+
+    // The 8-byte length and the JSON header; leaves the stream at the first byte of tensor data.
+    private static JsonObject ReadHeader(Stream stream, string path)
+    {
         Span<byte> length = stackalloc byte[8];
         if (stream.ReadAtLeast(length, 8, throwOnEndOfStream: false) < 8)
         {
@@ -202,20 +182,25 @@ public static class SafeTensors
 
         var header = new byte[headerLength];
         stream.ReadExactly(header);
-        var metadata = new Dictionary<string, string>();
         try
         {
-            if (JsonNode.Parse(header)?["__metadata__"] is JsonObject meta)
-            {
-                foreach (var (key, value) in meta)
-                {
-                    metadata[key] = value?.GetValue<string>() ?? "";
-                }
-            }
+            return JsonNode.Parse(header)?.AsObject() ?? throw Bad(path, "the header is not a JSON object");
         }
         catch (JsonException e)
         {
             throw Bad(path, $"the JSON header (offset 8) does not parse: {e.Message}");
+        }
+    }
+
+    private static Dictionary<string, string> Metadata(JsonObject header)
+    {
+        var metadata = new Dictionary<string, string>();
+        if (header["__metadata__"] is JsonObject meta)
+        {
+            foreach (var (key, value) in meta)
+            {
+                metadata[key] = value?.GetValue<string>() ?? "";
+            }
         }
 
         return metadata;
