@@ -189,6 +189,128 @@ public abstract class Accelerator : IDisposable
         AvgPool2dBackwardCore(g, dy, dx);
     }
 
+    // ---- normalisation ----
+
+    /// <summary>
+    /// Training-mode batch normalisation: per channel, the mean and biased variance over (N, Inner) normalise x,
+    /// y = gamma * (x - mean) * invStd + beta (gamma 1 and beta 0 when null); saveMean and saveInvStd keep
+    /// mean and 1/sqrt(var + eps) for backward; the running statistics move by <paramref name="momentum"/>
+    /// towards the batch's (the running variance takes the unbiased variance, as PyTorch does).
+    /// </summary>
+    public void BatchNormForwardTraining(in BatchNormGeometry g, DeviceBuffer x, DeviceBuffer? gamma,
+        DeviceBuffer? beta, DeviceBuffer y, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer runningMean,
+        DeviceBuffer runningVar, float momentum, float eps)
+    {
+        g.Validate();
+        CheckRange(x, 0, g.Length, nameof(x));
+        CheckRange(y, 0, g.Length, nameof(y));
+        CheckChannels(g.C, gamma, beta, saveMean, saveInvStd, runningMean, runningVar);
+        if (!(momentum >= 0 && momentum <= 1) || !(eps > 0))
+        {
+            throw new ArgumentException($"BatchNorm needs momentum in [0, 1] and eps > 0, got {momentum} and {eps}.");
+        }
+
+        BatchNormForwardTrainingCore(g, x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, momentum,
+            eps);
+    }
+
+    /// <summary>Evaluation-mode batch normalisation with the running statistics:
+    /// y = gamma * (x - runningMean) / sqrt(runningVar + eps) + beta.</summary>
+    public void BatchNormForwardInference(in BatchNormGeometry g, DeviceBuffer x, DeviceBuffer? gamma,
+        DeviceBuffer? beta, DeviceBuffer runningMean, DeviceBuffer runningVar, float eps, DeviceBuffer y)
+    {
+        g.Validate();
+        CheckRange(x, 0, g.Length, nameof(x));
+        CheckRange(y, 0, g.Length, nameof(y));
+        CheckChannels(g.C, gamma, beta, runningMean, runningVar);
+        if (!(eps > 0))
+        {
+            throw new ArgumentException($"BatchNorm needs eps > 0, got {eps}.");
+        }
+
+        BatchNormForwardInferenceCore(g, x, gamma, beta, runningMean, runningVar, eps, y);
+    }
+
+    /// <summary>
+    /// Backward of training-mode batch normalisation from the saved statistics: dgamma += sum(dy * xhat),
+    /// dbeta += sum(dy), dx += gamma * invStd / M * (M * dy - sum(dy) - xhat * sum(dy * xhat)) with M = N*Inner.
+    /// Each gradient output may be null when not needed.
+    /// </summary>
+    public void BatchNormBackward(in BatchNormGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer? gamma,
+        DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? dx, DeviceBuffer? dgamma, DeviceBuffer? dbeta)
+    {
+        g.Validate();
+        CheckRange(x, 0, g.Length, nameof(x));
+        CheckRange(dy, 0, g.Length, nameof(dy));
+        if (dx is not null)
+        {
+            CheckRange(dx, 0, g.Length, nameof(dx));
+        }
+
+        CheckChannels(g.C, gamma, saveMean, saveInvStd, dgamma, dbeta);
+        BatchNormBackwardCore(g, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+    }
+
+    /// <summary>Local response normalisation (see <see cref="LrnGeometry"/>); scale keeps
+    /// K + Alpha/Size * (window sum of squares) per element for backward.</summary>
+    public void LrnForward(in LrnGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer scale)
+    {
+        g.Validate();
+        CheckRange(x, 0, g.Length, nameof(x));
+        CheckRange(y, 0, g.Length, nameof(y));
+        CheckRange(scale, 0, g.Length, nameof(scale));
+        LrnForwardCore(g, x, y, scale);
+    }
+
+    /// <summary>dx += the gradient of local response normalisation, from x, y, the saved scale and dy.</summary>
+    public void LrnBackward(in LrnGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer scale, DeviceBuffer dy,
+        DeviceBuffer dx)
+    {
+        g.Validate();
+        CheckRange(x, 0, g.Length, nameof(x));
+        CheckRange(y, 0, g.Length, nameof(y));
+        CheckRange(scale, 0, g.Length, nameof(scale));
+        CheckRange(dy, 0, g.Length, nameof(dy));
+        CheckRange(dx, 0, g.Length, nameof(dx));
+        LrnBackwardCore(g, x, y, scale, dy, dx);
+    }
+
+    // ---- padding and concatenation ----
+
+    /// <summary>y = x padded as the geometry's mode says. x:(N,C,H,W) y:(N,C,OutH,OutW).</summary>
+    public void Pad2dForward(in Pad2dGeometry g, DeviceBuffer x, DeviceBuffer y)
+    {
+        g.Validate();
+        CheckRange(x, 0, g.InputLength, nameof(x));
+        CheckRange(y, 0, g.OutputLength, nameof(y));
+        Pad2dForwardCore(g, x, y);
+    }
+
+    /// <summary>dx += the sum of dy over every output position that reads each input pixel (constant and zero
+    /// borders read none).</summary>
+    public void Pad2dBackward(in Pad2dGeometry g, DeviceBuffer dy, DeviceBuffer dx)
+    {
+        g.Validate();
+        CheckRange(dy, 0, g.OutputLength, nameof(dy));
+        CheckRange(dx, 0, g.InputLength, nameof(dx));
+        Pad2dBackwardCore(g, dy, dx);
+    }
+
+    /// <summary>Copies (or, with <paramref name="accumulate"/>, adds) a block of channels from src into dst; see
+    /// <see cref="ChannelCopyGeometry"/>. src and dst must be different buffers.</summary>
+    public void ChannelCopy(in ChannelCopyGeometry g, DeviceBuffer src, DeviceBuffer dst, bool accumulate)
+    {
+        g.Validate();
+        CheckRange(src, 0, g.SrcLength, nameof(src));
+        CheckRange(dst, 0, g.DstLength, nameof(dst));
+        if (ReferenceEquals(src, dst))
+        {
+            throw new ArgumentException("A channel copy needs two different buffers.", nameof(dst));
+        }
+
+        ChannelCopyCore(g, src, dst, accumulate);
+    }
+
     // ---- element-wise ----
 
     /// <summary>y = f(x) for the first <paramref name="count"/> elements.</summary>
@@ -406,6 +528,21 @@ public abstract class Accelerator : IDisposable
         in AdamSettings s, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer m, DeviceBuffer v, int count);
     protected abstract void AdadeltaUpdateCore(in AdadeltaSettings s, DeviceBuffer param, DeviceBuffer grad,
         DeviceBuffer squareAvg, DeviceBuffer accDelta, int count);
+    protected abstract void BatchNormForwardTrainingCore(in BatchNormGeometry g, DeviceBuffer x, DeviceBuffer? gamma,
+        DeviceBuffer? beta, DeviceBuffer y, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer runningMean,
+        DeviceBuffer runningVar, float momentum, float eps);
+    protected abstract void BatchNormForwardInferenceCore(in BatchNormGeometry g, DeviceBuffer x, DeviceBuffer? gamma,
+        DeviceBuffer? beta, DeviceBuffer runningMean, DeviceBuffer runningVar, float eps, DeviceBuffer y);
+    protected abstract void BatchNormBackwardCore(in BatchNormGeometry g, DeviceBuffer x, DeviceBuffer dy,
+        DeviceBuffer? gamma, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? dx, DeviceBuffer? dgamma,
+        DeviceBuffer? dbeta);
+    protected abstract void LrnForwardCore(in LrnGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer scale);
+    protected abstract void LrnBackwardCore(in LrnGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer scale,
+        DeviceBuffer dy, DeviceBuffer dx);
+    protected abstract void Pad2dForwardCore(in Pad2dGeometry g, DeviceBuffer x, DeviceBuffer y);
+    protected abstract void Pad2dBackwardCore(in Pad2dGeometry g, DeviceBuffer dy, DeviceBuffer dx);
+    protected abstract void ChannelCopyCore(in ChannelCopyGeometry g, DeviceBuffer src, DeviceBuffer dst,
+        bool accumulate);
 #pragma warning restore CS1591
 
     private void CheckPool(in Pool2dGeometry g, DeviceBuffer x, DeviceBuffer y)
@@ -413,6 +550,17 @@ public abstract class Accelerator : IDisposable
         g.Validate();
         CheckRange(x, 0, g.InputLength, nameof(x));
         CheckRange(y, 0, g.OutputLength, nameof(y));
+    }
+
+    private void CheckChannels(int channels, params DeviceBuffer?[] buffers)
+    {
+        foreach (var buffer in buffers)
+        {
+            if (buffer is not null)
+            {
+                CheckRange(buffer, 0, channels, "per-channel tensor");
+            }
+        }
     }
 
     private void CheckOwned(DeviceBuffer buffer, string name)

@@ -15,7 +15,8 @@ public static class Checkpoint
     public static void Save(string path, Network network, Optimizer? optimizer = null,
         IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var tensors = network.Parameters().Select(p => new NamedTensor(p.Name, p.Shape.ToArray(), p.ToArray())).ToList();
+        var tensors = network.Parameters().Select(p => new NamedTensor(p.Name, p.Shape.ToArray(), p.ToArray()))
+            .Concat(network.States().Select(s => new NamedTensor(s.Name, s.Shape.ToArray(), s.ToArray()))).ToList();
         var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
         {
             ["format"] = "gpucnn",
@@ -62,7 +63,7 @@ public static class Checkpoint
         var excluded = new List<string>();
         var skipped = new List<ShapeMismatch>();
         var missing = new List<string>();
-        foreach (var p in network.Parameters())
+        foreach (var p in Slots(network))
         {
             if (!byName.Remove(p.Name, out var t))
             {
@@ -100,7 +101,7 @@ public static class Checkpoint
         var (tensors, metadata) = SafeTensors.Read(path);
         var byName = tensors.ToDictionary(t => t.Name);
         var problems = new List<string>();
-        foreach (var p in network.Parameters())
+        foreach (var p in Slots(network))
         {
             if (!byName.TryGetValue(p.Name, out var t))
             {
@@ -118,7 +119,7 @@ public static class Checkpoint
             throw new InvalidDataException($"{path}: does not fit the network: {string.Join("; ", problems)}.");
         }
 
-        foreach (var p in network.Parameters())
+        foreach (var p in Slots(network))
         {
             p.Load(byName[p.Name].Data);
         }
@@ -155,4 +156,13 @@ public static class Checkpoint
 
         return metadata;
     }
+
+    // Every tensor a checkpoint holds for a network: parameters, then state (running statistics).
+    private static IEnumerable<Slot> Slots(Network network) =>
+        network.Parameters().Select(p => new Slot(p.Name, p.Shape, p.Load))
+            .Concat(network.States().Select(s => new Slot(s.Name, s.Shape, s.Load)));
+
+    private delegate void Loader(ReadOnlySpan<float> data);
+
+    private sealed record Slot(string Name, Shape Shape, Loader Load);
 }

@@ -121,25 +121,28 @@ public static class SafeTensors
 
             var entry = node?.AsObject() ?? throw Bad(path, $"tensor '{name}' has no description");
             var dtype = entry["dtype"]?.GetValue<string>();
-            if (dtype != "F32")
+            var width = dtype switch
             {
-                throw Bad(path, $"tensor '{name}' is {dtype}; only F32 is supported");
-            }
+                "F32" => 4,
+                "F64" or "I64" => 8,
+                _ => throw Bad(path, $"tensor '{name}' is {dtype}; F32 is read, and F64 and I64 (such as PyTorch's " +
+                    "num_batches_tracked) are converted to F32"),
+            };
 
             var shape = entry["shape"]!.AsArray().Select(d => d!.GetValue<int>()).ToArray();
             var offsets = entry["data_offsets"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
             var count = shape.Aggregate(1L, (a, b) => a * b);
-            if (offsets.Length != 2 || offsets[1] - offsets[0] != count * sizeof(float) ||
+            if (offsets.Length != 2 || offsets[1] - offsets[0] != count * width ||
                 offsets[1] > bytes.Length || offsets[0] < 0)
             {
-                throw Bad(path, $"tensor '{name}' of shape ({string.Join(", ", shape)}) claims bytes " +
+                throw Bad(path, $"tensor '{name}' ({dtype}) of shape ({string.Join(", ", shape)}) claims bytes " +
                     $"[{string.Join(", ", offsets)}) after offset {dataStart}, which does not fit the file " +
                     $"({stream.Length} bytes)");
             }
 
             var data = new float[count];
-            var source = bytes.AsSpan((int)offsets[0], (int)(count * sizeof(float)));
-            if (BitConverter.IsLittleEndian)
+            var source = bytes.AsSpan((int)offsets[0], (int)(count * width));
+            if (dtype == "F32" && BitConverter.IsLittleEndian)
             {
                 source.CopyTo(MemoryMarshal.AsBytes(data.AsSpan()));
             }
@@ -147,7 +150,13 @@ public static class SafeTensors
             {
                 for (var i = 0; i < data.Length; i++)
                 {
-                    data[i] = BinaryPrimitives.ReadSingleLittleEndian(source[(i * 4)..]);
+                    var at = source[(i * width)..];
+                    data[i] = dtype switch
+                    {
+                        "F32" => BinaryPrimitives.ReadSingleLittleEndian(at),
+                        "F64" => (float)BinaryPrimitives.ReadDoubleLittleEndian(at),
+                        _ => BinaryPrimitives.ReadInt64LittleEndian(at),
+                    };
                 }
             }
 

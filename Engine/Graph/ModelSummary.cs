@@ -37,29 +37,43 @@ public sealed class ModelSummary
         2L * batch * Rows.Where(r => r.Kind != "Flatten").Sum(r => r.ActivationBytes);
 
     /// <summary>Summarises a built network.</summary>
-    public static ModelSummary Of(Network network)
+    public static ModelSummary Of(Network network) =>
+        Of(network.Nodes, network.InputShape, n => n.Parameters.Sum(p => (long)p.Length));
+
+    /// <summary>
+    /// Summarises the graph ending in <paramref name="output"/> without building it: shapes are inferred and
+    /// parameters counted, but nothing is allocated, so the largest architectures can be inspected anywhere.
+    /// </summary>
+    public static ModelSummary Of(GraphBuilder builder, Node output)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var schedule = builder.InferShapes(output);
+        return Of(schedule, schedule[0].OutputShape, n => n.DeclareParameters().Sum(p => (long)p.Shape.Size));
+    }
+
+    private static ModelSummary Of(IReadOnlyList<Node> nodes, Shape input, Func<Node, long> parameters)
     {
         // Receptive field and the input stride ("jump") of one output step, per node, following the chain:
         // r_out = r_in + (k - 1) * dilation * j_in and j_out = j_in * stride; the widest input wins at a join.
         // Padding lets a window hang over the border, so the field may exceed the image; it is not clipped.
         var field = new Dictionary<Node, (int Field, int Jump)>(ReferenceEqualityComparer.Instance);
         var rows = new List<SummaryRow>();
-        var input = network.InputShape;
         var whole = input.Rank == 3 ? Math.Max(input[1], input[2]) : 1;
-        foreach (var node in network.Nodes)
+        foreach (var node in nodes)
         {
             var (r, j) = node.Inputs.Count == 0 ? (1, 1) : node.Inputs.Select(i => field[i]).MaxBy(f => f.Field);
             (r, j) = node switch
             {
                 Conv2dNode c => (r + (c.KernelH - 1) * c.DilationH * j, j * c.StrideH),
                 Pool2dNode p => (r + (p.KernelSize - 1) * j, j * p.Stride),
+                GlobalAvgPool2dNode gp => (r + (gp.Geometry.KernelH - 1) * j, j * gp.Geometry.KernelH),
                 LinearNode => (whole, j), // every output of a dense layer sees the whole input
 
                 _ => (r, j),
             };
             field[node] = (r, j);
             rows.Add(new SummaryRow(node.Name, node.Kind, node.Describe(), node.OutputShape,
-                node.Parameters.Sum(p => (long)p.Length), node.MultiplyAdds, (long)node.OutputShape.Size * sizeof(float),
+                parameters(node), node.MultiplyAdds, (long)node.OutputShape.Size * sizeof(float),
                 r));
         }
 

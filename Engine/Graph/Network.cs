@@ -11,6 +11,7 @@ public sealed class Network : IDisposable
 {
     private readonly List<Node> schedule;
     private readonly List<Parameter> parameters = [];
+    private readonly List<StateTensor> states = [];
     private readonly RunContext context;
     private readonly List<DeviceBuffer> gradientBuffers = [];
     // Whether each node was built to receive a gradient: freezing can only switch that off, since a node built
@@ -44,13 +45,22 @@ public sealed class Network : IDisposable
                 var init = new float[spec.Shape.Size];
                 for (var i = 0; i < init.Length; i++)
                 {
-                    init[i] = random.NextUniform(-bound, bound);
+                    init[i] = spec.Constant ?? random.NextUniform(-bound, bound);
                 }
 
                 accelerator.CopyFromHost(init, value);
                 var parameter = new Parameter($"{node.Name}.{spec.Suffix}", spec.Shape, value, grad);
                 node.AddParameter(parameter);
                 parameters.Add(parameter);
+            }
+
+            foreach (var spec in node.DeclareState())
+            {
+                var value = accelerator.Allocate(spec.Shape.Size);
+                accelerator.Fill(value, spec.Initial);
+                var state = new StateTensor($"{node.Name}.{spec.Suffix}", spec.Shape, value);
+                node.AddState(state);
+                states.Add(state);
             }
 
             if (node.IsView)
@@ -116,6 +126,9 @@ public sealed class Network : IDisposable
 
     /// <summary>All parameters in schedule order, weight before bias.</summary>
     public IReadOnlyList<Parameter> Parameters() => parameters;
+
+    /// <summary>All state tensors (running statistics) in schedule order.</summary>
+    public IReadOnlyList<StateTensor> States() => states;
 
     /// <summary>Total learnable elements.</summary>
     public long ParameterCount => parameters.Sum(p => (long)p.Length);
@@ -343,7 +356,8 @@ public sealed class Network : IDisposable
 
         var released = new HashSet<DeviceBuffer>(ReferenceEqualityComparer.Instance);
         foreach (var buffer in schedule.Where(n => !n.IsView).SelectMany(n => new[] { n.Output, n.Grad })
-                     .Concat(parameters.SelectMany(p => new[] { p.Value, p.Grad })))
+                     .Concat(parameters.SelectMany(p => new[] { p.Value, p.Grad }))
+                     .Concat(states.Select(s => s.Value)))
         {
             if (buffer is not null && released.Add(buffer))
             {

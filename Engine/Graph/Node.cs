@@ -9,6 +9,7 @@ namespace GpuCnn.Engine;
 public abstract class Node
 {
     private List<Parameter> parameters = [];
+    private List<StateTensor> states = [];
 
     /// <summary>Creates a node fed by <paramref name="inputs"/>.</summary>
     protected Node(params Node[] inputs) => Inputs = inputs;
@@ -27,6 +28,9 @@ public abstract class Node
 
     /// <summary>This node's learnable tensors.</summary>
     public IReadOnlyList<Parameter> Parameters => parameters;
+
+    /// <summary>This node's state tensors (saved with the model, not trained).</summary>
+    public IReadOnlyList<StateTensor> States => states;
 
     /// <summary>True when a gradient must flow into this node's output.</summary>
     public bool RequiresGrad { get; internal set; }
@@ -53,6 +57,8 @@ public abstract class Node
 
     internal void AddParameter(Parameter parameter) => parameters.Add(parameter);
 
+    internal void AddState(StateTensor state) => states.Add(state);
+
     /// <summary>Computes the output shape from the inputs' shapes; throws <see cref="GraphException"/> with the
     /// node, its input shape and the rule when they do not fit.</summary>
     protected internal abstract Shape InferShape(IReadOnlyList<Shape> inputs);
@@ -60,6 +66,9 @@ public abstract class Node
     /// <summary>The parameters to create: name suffix, shape, and the fan-in used by the default
     /// initialisation.</summary>
     protected internal virtual IEnumerable<ParameterSpec> DeclareParameters() => [];
+
+    /// <summary>The state tensors to create (running statistics).</summary>
+    protected internal virtual IEnumerable<StateSpec> DeclareState() => [];
 
     /// <summary>Extra device memory the node keeps between forward and backward (a dropout mask).</summary>
     protected internal virtual void AllocateState(Accelerator accelerator, int maxBatch)
@@ -81,6 +90,7 @@ public abstract class Node
         var copy = (Node)MemberwiseClone();
         copy.Inputs = inputs;
         copy.parameters = [];
+        copy.states = [];
         // Definitions never hold buffers or state (only instances are built), so nothing else needs resetting.
         copy.Output = null!;
         copy.Grad = null;
@@ -111,8 +121,13 @@ public abstract class Node
 }
 
 /// <summary>A parameter a node asks for: <c>{node}.{Suffix}</c> of <paramref name="Shape"/>, initialised
-/// uniformly in ±1/sqrt(<paramref name="FanIn"/>) (PyTorch's default for Conv2d and Linear).</summary>
-public sealed record ParameterSpec(string Suffix, Shape Shape, int FanIn);
+/// uniformly in ±1/sqrt(<paramref name="FanIn"/>) (PyTorch's default for Conv2d and Linear), or to
+/// <paramref name="Constant"/> when one is given (a batch norm's weight 1 and bias 0).</summary>
+public sealed record ParameterSpec(string Suffix, Shape Shape, int FanIn, float? Constant = null);
+
+/// <summary>A state tensor a node keeps that is not learned but belongs to the model (PyTorch's buffers: a batch
+/// norm's <c>running_mean</c>), named <c>{node}.{Suffix}</c>, starting at <paramref name="Initial"/>.</summary>
+public sealed record StateSpec(string Suffix, Shape Shape, float Initial);
 
 /// <summary>What a node needs to run: the accelerator, the batch, the mode, and a per-step seed.</summary>
 public sealed class RunContext

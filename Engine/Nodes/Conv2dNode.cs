@@ -1,14 +1,25 @@
+using GpuCnn.Kernels;
 using GpuCnn.Kernels.Ops;
 
 namespace GpuCnn.Engine.Nodes;
 
-/// <summary>2-D convolution: weight (K, C/groups, R, S), optional bias (K).</summary>
+/// <summary>
+/// 2-D convolution: weight (K, C/groups, R, S), optional bias (K). With a padding mode other than zeros the input
+/// is first padded into a buffer of the node's own (as PyTorch's padding_mode does) and the convolution runs
+/// unpadded on it.
+/// </summary>
 public sealed class Conv2dNode : Node
 {
+    private DeviceBuffer? padded;
+    private DeviceBuffer? paddedGrad;
+
     internal Conv2dNode(Node input, int outChannels, int kernelH, int kernelW, int strideH, int strideW,
-        Padding2d padding, int dilationH, int dilationW, int groups, bool bias)
+        Padding2d padding, int dilationH, int dilationW, int groups, bool bias,
+        PaddingMode paddingMode = PaddingMode.Zeros, float paddingValue = 0f)
         : base(input)
     {
+        PaddingMode = paddingMode;
+        PaddingValue = paddingValue;
         OutChannels = outChannels;
         KernelH = kernelH;
         KernelW = kernelW;
@@ -38,6 +49,15 @@ public sealed class Conv2dNode : Node
 
     /// <summary>The padding rule (explicit, valid or same).</summary>
     public Padding2d Padding { get; }
+
+    /// <summary>What the padding holds: zeros unless a mode says otherwise.</summary>
+    public PaddingMode PaddingMode { get; }
+
+    /// <summary>The fill of <see cref="PaddingMode.Constant"/>.</summary>
+    public float PaddingValue { get; }
+
+    /// <summary>The explicit padding step when <see cref="PaddingMode"/> is not zeros and there is padding.</summary>
+    public Pad2dGeometry? PadGeometry { get; private set; }
 
     /// <summary>Vertical dilation.</summary>
     public int DilationH { get; }
@@ -70,6 +90,11 @@ public sealed class Conv2dNode : Node
         }
 
         text += " " + Padding;
+        if (PaddingMode != PaddingMode.Zeros)
+        {
+            text += " " + PaddingMode.ToString().ToLowerInvariant();
+        }
+
         if (DilationH != 1 || DilationW != 1)
         {
             text += $" dil {DilationH}x{DilationW}";
@@ -104,6 +129,23 @@ public sealed class Conv2dNode : Node
                 $"floor(({x[1]} + {top + bottom} - {DilationH * (KernelH - 1) + 1})/{StrideH}) + 1 = {g.P}.");
         }
 
+        PadGeometry = null;
+        if (PaddingMode != PaddingMode.Zeros && top + bottom + left + right > 0)
+        {
+            var pad = new Pad2dGeometry(1, x[0], x[1], x[2], top, left, bottom, right, PaddingMode, PaddingValue);
+            try
+            {
+                pad.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw ShapeError(inputs, e.Message);
+            }
+
+            PadGeometry = pad;
+            g = g with { H = pad.OutH, W = pad.OutW, PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 };
+        }
+
         Geometry = g;
         return new Shape(OutChannels, g.P, g.Q);
     }
@@ -120,10 +162,35 @@ public sealed class Conv2dNode : Node
     }
 
     /// <inheritdoc />
+    protected internal override void AllocateState(Accelerator accelerator, int maxBatch)
+    {
+        if (PadGeometry is { } pad)
+        {
+            padded = accelerator.Allocate(maxBatch * pad.OutputLength);
+            paddedGrad = accelerator.Allocate(maxBatch * pad.OutputLength);
+        }
+    }
+
+    /// <inheritdoc />
+    protected internal override void ReleaseState()
+    {
+        padded?.Release();
+        paddedGrad?.Release();
+        padded = paddedGrad = null;
+    }
+
+    /// <inheritdoc />
     protected internal override void Forward(RunContext context)
     {
         var g = Geometry with { N = context.Batch };
-        context.Accelerator.Conv2dForward(g, In(0), Parameters[0].Value, HasBias ? Parameters[1].Value : null, Output);
+        var x = In(0);
+        if (PadGeometry is { } pad)
+        {
+            context.Accelerator.Pad2dForward(pad with { N = context.Batch }, x, padded!);
+            x = padded!;
+        }
+
+        context.Accelerator.Conv2dForward(g, x, Parameters[0].Value, HasBias ? Parameters[1].Value : null, Output);
     }
 
     /// <inheritdoc />
@@ -131,17 +198,30 @@ public sealed class Conv2dNode : Node
     {
         var g = Geometry with { N = context.Batch };
         var weight = Parameters[0];
+        var x = PadGeometry is null ? In(0) : padded!;
         if (weight.RequiresGrad)
         {
             var bias = HasBias && Parameters[1].RequiresGrad ? Parameters[1].Grad : null;
-            context.Accelerator.Conv2dBackwardFilter(g, In(0), OutGrad, weight.Grad, bias);
+            context.Accelerator.Conv2dBackwardFilter(g, x, OutGrad, weight.Grad, bias);
         }
         else if (HasBias && Parameters[1].RequiresGrad)
         {
             context.Accelerator.BiasAddBackward(OutGrad, Parameters[1].Grad, g.N, g.K, g.P * g.Q);
         }
 
-        if (InGrad(0) is { } dx)
+        if (InGrad(0) is not { } dx)
+        {
+            return;
+        }
+
+        if (PadGeometry is { } pad)
+        {
+            var p = pad with { N = context.Batch };
+            context.Accelerator.Fill(paddedGrad!, 0f);
+            context.Accelerator.Conv2dBackwardData(g, OutGrad, weight.Value, paddedGrad!);
+            context.Accelerator.Pad2dBackward(p, paddedGrad!, dx);
+        }
+        else
         {
             context.Accelerator.Conv2dBackwardData(g, OutGrad, weight.Value, dx);
         }

@@ -1,8 +1,10 @@
 namespace GpuCnn.Engine.Nodes;
 
 /// <summary>
-/// How a convolution pads its input: explicit amounts (PyTorch), or Keras' <c>valid</c> (none) and
-/// <c>same</c> (output = ceil(input / stride), the odd pixel of padding going to the bottom and right).
+/// How much a convolution pads its input: explicit amounts (PyTorch), Keras' <c>valid</c> (none) and
+/// <c>same</c> (output = ceil(input / stride), the odd pixel of padding going to the bottom and right), or
+/// <c>full</c> (the effective kernel less one on every side, so every window that touches the input counts).
+/// What the padding holds is the convolution's <see cref="GpuCnn.Kernels.Ops.PaddingMode"/>.
 /// </summary>
 public readonly record struct Padding2d
 {
@@ -15,7 +17,7 @@ public readonly record struct Padding2d
         Right = right;
     }
 
-    /// <summary>"explicit", "valid" or "same".</summary>
+    /// <summary>"explicit", "valid", "same" or "full".</summary>
     public string Mode { get; }
 
     /// <summary>Explicit top padding.</summary>
@@ -36,6 +38,9 @@ public readonly record struct Padding2d
     /// <summary>Keras' "same".</summary>
     public static Padding2d Same => new("same", 0, 0, 0, 0);
 
+    /// <summary>Full convolution: dilation * (kernel - 1) on every side.</summary>
+    public static Padding2d Full => new("full", 0, 0, 0, 0);
+
     /// <summary>The same amount on all four sides.</summary>
     public static Padding2d Symmetric(int amount) => Explicit(amount, amount, amount, amount);
 
@@ -55,8 +60,9 @@ public readonly record struct Padding2d
     {
         "valid" => Valid,
         "same" => Same,
+        "full" => Full,
         _ when int.TryParse(text, out var p) => Symmetric(p),
-        _ => throw new ArgumentException($"Unknown padding '{text}': use valid, same or a number."),
+        _ => throw new ArgumentException($"Unknown padding '{text}': use valid, same, full or a number."),
     };
 
     /// <summary>Begin and end padding along one axis.</summary>
@@ -69,6 +75,12 @@ public readonly record struct Padding2d
             var effective = dilation * (kernel - 1) + 1;
             var total = Math.Max(0, (output - 1) * stride + effective - input);
             return (total / 2, total - total / 2);
+        }
+
+        if (Mode == "full")
+        {
+            var side = dilation * (kernel - 1);
+            return (side, side);
         }
 
         return vertical ? (Top, Bottom) : (Left, Right);

@@ -211,4 +211,41 @@ public sealed unsafe class CpuAccelerator : Accelerator
     private static float* Ptr(DeviceBuffer buffer) => Cpu(buffer).Pointer;
 
     private static float* PtrOrNull(DeviceBuffer? buffer) => buffer is null ? null : Cpu(buffer).Pointer;
+
+    // ---- normalisation, padding, concatenation: kernels to come ----
+
+    /// <inheritdoc />
+    protected override void BatchNormForwardTrainingCore(in BatchNormGeometry g, DeviceBuffer x, DeviceBuffer? gamma,
+        DeviceBuffer? beta, DeviceBuffer y, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer runningMean,
+        DeviceBuffer runningVar, float momentum, float eps) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    protected override void BatchNormForwardInferenceCore(in BatchNormGeometry g, DeviceBuffer x, DeviceBuffer? gamma,
+        DeviceBuffer? beta, DeviceBuffer runningMean, DeviceBuffer runningVar, float eps, DeviceBuffer y) =>
+        throw new NotImplementedException();
+
+    /// <inheritdoc />
+    protected override void BatchNormBackwardCore(in BatchNormGeometry g, DeviceBuffer x, DeviceBuffer dy,
+        DeviceBuffer? gamma, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? dx, DeviceBuffer? dgamma,
+        DeviceBuffer? dbeta) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    protected override void LrnForwardCore(in LrnGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer scale) =>
+        throw new NotImplementedException();
+
+    /// <inheritdoc />
+    protected override void LrnBackwardCore(in LrnGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer scale,
+        DeviceBuffer dy, DeviceBuffer dx) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    protected override void Pad2dForwardCore(in Pad2dGeometry g, DeviceBuffer x, DeviceBuffer y) =>
+        throw new NotImplementedException();
+
+    /// <inheritdoc />
+    protected override void Pad2dBackwardCore(in Pad2dGeometry g, DeviceBuffer dy, DeviceBuffer dx) =>
+        throw new NotImplementedException();
+
+    /// <inheritdoc />
+    protected override void ChannelCopyCore(in ChannelCopyGeometry g, DeviceBuffer src, DeviceBuffer dst,
+        bool accumulate) => throw new NotImplementedException();
 }

@@ -1,0 +1,122 @@
+using GpuCnn.Kernels;
+using GpuCnn.Kernels.Ops;
+
+namespace GpuCnn.Engine.Nodes;
+
+/// <summary>
+/// Batch normalisation over the channels of a (C, H, W) input (PyTorch's BatchNorm2d): in training mode each
+/// channel is normalised with its batch mean and variance and the running statistics follow them by
+/// <see cref="Momentum"/>; in evaluation mode the running statistics normalise. Parameters <c>weight</c> (gamma,
+/// starting at 1) and <c>bias</c> (beta, starting at 0) when affine; state <c>running_mean</c> and
+/// <c>running_var</c>.
+/// </summary>
+public sealed class BatchNorm2dNode : Node
+{
+    private DeviceBuffer? saveMean;
+    private DeviceBuffer? saveInvStd;
+    private bool lastForwardTrained;
+
+    internal BatchNorm2dNode(Node input, float eps, float momentum, bool affine)
+        : base(input)
+    {
+        Eps = eps;
+        Momentum = momentum;
+        Affine = affine;
+    }
+
+    /// <summary>Added to the variance before the square root.</summary>
+    public float Eps { get; }
+
+    /// <summary>How far the running statistics move towards each batch's (PyTorch's 0.1 by default).</summary>
+    public float Momentum { get; }
+
+    /// <summary>Whether the node learns a scale and a shift.</summary>
+    public bool Affine { get; }
+
+    /// <inheritdoc />
+    public override string Kind => "BatchNorm2d";
+
+    /// <inheritdoc />
+    public override string Describe() => Affine ? "" : "no affine";
+
+    private BatchNormGeometry Geometry(int batch) =>
+        new(batch, OutputShape[0], OutputShape.Size / OutputShape[0]);
+
+    /// <inheritdoc />
+    protected internal override Shape InferShape(IReadOnlyList<Shape> inputs) => inputs[0].Rank == 3
+        ? inputs[0]
+        : throw ShapeError(inputs, "BatchNorm2d needs a (C, H, W) input.");
+
+    /// <inheritdoc />
+    protected internal override IEnumerable<ParameterSpec> DeclareParameters()
+    {
+        if (Affine)
+        {
+            yield return new ParameterSpec("weight", new Shape(OutputShape[0]), 1, 1f);
+            yield return new ParameterSpec("bias", new Shape(OutputShape[0]), 1, 0f);
+        }
+    }
+
+    /// <inheritdoc />
+    protected internal override IEnumerable<StateSpec> DeclareState()
+    {
+        yield return new StateSpec("running_mean", new Shape(OutputShape[0]), 0f);
+        yield return new StateSpec("running_var", new Shape(OutputShape[0]), 1f);
+    }
+
+    /// <inheritdoc />
+    protected internal override void AllocateState(Accelerator accelerator, int maxBatch)
+    {
+        saveMean = accelerator.AllocateZeroed(OutputShape[0]);
+        saveInvStd = accelerator.AllocateZeroed(OutputShape[0]);
+    }
+
+    /// <inheritdoc />
+    protected internal override void ReleaseState()
+    {
+        saveMean?.Release();
+        saveInvStd?.Release();
+        saveMean = saveInvStd = null;
+    }
+
+    /// <inheritdoc />
+    protected internal override void Forward(RunContext context)
+    {
+        var g = Geometry(context.Batch);
+        var gamma = Affine ? Parameters[0].Value : null;
+        var beta = Affine ? Parameters[1].Value : null;
+        lastForwardTrained = context.Training;
+        if (context.Training)
+        {
+            context.Accelerator.BatchNormForwardTraining(g, In(0), gamma, beta, Output, saveMean!, saveInvStd!,
+                States[0].Value, States[1].Value, Momentum, Eps);
+        }
+        else
+        {
+            context.Accelerator.BatchNormForwardInference(g, In(0), gamma, beta, States[0].Value, States[1].Value,
+                Eps, Output);
+        }
+    }
+
+    /// <inheritdoc />
+    protected internal override void Backward(RunContext context)
+    {
+        if (!lastForwardTrained)
+        {
+            throw new InvalidOperationException(
+                $"Node '{Name}' (BatchNorm2d) ran its last forward pass in evaluation mode; backward needs the batch " +
+                "statistics of a training-mode forward pass.");
+        }
+
+        var dgamma = Affine && Parameters[0].RequiresGrad ? Parameters[0].Grad : null;
+        var dbeta = Affine && Parameters[1].RequiresGrad ? Parameters[1].Grad : null;
+        var dx = InGrad(0);
+        if (dx is null && dgamma is null && dbeta is null)
+        {
+            return;
+        }
+
+        context.Accelerator.BatchNormBackward(Geometry(context.Batch), In(0), OutGrad,
+            Affine ? Parameters[0].Value : null, saveMean!, saveInvStd!, dx, dgamma, dbeta);
+    }
+}
