@@ -74,13 +74,17 @@ public sealed class GraphBuilder
         ? Register(new ConcatNode([.. inputs]), name, "cat")
         : throw new GraphException("Concat needs at least one input.");
 
-    /// <summary>Max pooling; the stride defaults to the kernel size.</summary>
-    public Node MaxPool2d(Node x, int kernel, int? stride = null, int padding = 0, string? name = null) =>
-        Register(new Pool2dNode(x, true, kernel, CheckedStride(kernel, stride), padding), name, "pool");
+    /// <summary>Max pooling; the stride defaults to the kernel size; <paramref name="ceilMode"/> rounds the output
+    /// size up as PyTorch's ceil_mode does.</summary>
+    public Node MaxPool2d(Node x, int kernel, int? stride = null, int padding = 0, string? name = null,
+        bool ceilMode = false) =>
+        Register(new Pool2dNode(x, true, kernel, CheckedStride(kernel, stride), padding, ceilMode), name, "pool");
 
-    /// <summary>Average pooling; the stride defaults to the kernel size.</summary>
-    public Node AvgPool2d(Node x, int kernel, int? stride = null, int padding = 0, string? name = null) =>
-        Register(new Pool2dNode(x, false, kernel, CheckedStride(kernel, stride), padding), name, "pool");
+    /// <summary>Average pooling; the stride defaults to the kernel size; <paramref name="ceilMode"/> rounds the
+    /// output size up as PyTorch's ceil_mode does.</summary>
+    public Node AvgPool2d(Node x, int kernel, int? stride = null, int padding = 0, string? name = null,
+        bool ceilMode = false) =>
+        Register(new Pool2dNode(x, false, kernel, CheckedStride(kernel, stride), padding, ceilMode), name, "pool");
 
     /// <summary>max(0, x).</summary>
     public Node Relu(Node x, string? name = null) => Register(new ActivationNode(x, ActivationKind.Relu), name, "relu");

@@ -5,9 +5,10 @@ namespace GpuCnn.Engine.Nodes;
 /// <summary>Max or average pooling over (kernel, stride, padding) windows.</summary>
 public sealed class Pool2dNode : Node
 {
-    internal Pool2dNode(Node input, bool max, int kernel, int stride, int padding)
+    internal Pool2dNode(Node input, bool max, int kernel, int stride, int padding, bool ceilMode = false)
         : base(input)
     {
+        CeilMode = ceilMode;
         IsMax = max;
         KernelSize = kernel;
         Stride = stride;
@@ -26,6 +27,10 @@ public sealed class Pool2dNode : Node
     /// <summary>Implicit padding on every side.</summary>
     public int PaddingSize { get; }
 
+    /// <summary>True when the output size rounds up (PyTorch's ceil_mode), so a last window may hang over the edge.
+    /// </summary>
+    public bool CeilMode { get; }
+
     /// <summary>The geometry for one sample, known once built.</summary>
     public Pool2dGeometry Geometry { get; private set; }
 
@@ -34,7 +39,8 @@ public sealed class Pool2dNode : Node
 
     /// <inheritdoc />
     public override string Describe() =>
-        $"{KernelSize}x{KernelSize}/{Stride}" + (PaddingSize > 0 ? $" pad {PaddingSize}" : "");
+        $"{KernelSize}x{KernelSize}/{Stride}" + (PaddingSize > 0 ? $" pad {PaddingSize}" : "") +
+        (CeilMode ? " ceil" : "");
 
     /// <inheritdoc />
     protected internal override Shape InferShape(IReadOnlyList<Shape> inputs)
@@ -51,7 +57,7 @@ public sealed class Pool2dNode : Node
         }
 
         var g = new Pool2dGeometry(1, x[0], x[1], x[2], KernelSize, KernelSize, Stride, Stride, PaddingSize,
-            PaddingSize);
+            PaddingSize, CeilMode);
         if (g.P < 1 || g.Q < 1)
         {
             throw ShapeError(inputs,

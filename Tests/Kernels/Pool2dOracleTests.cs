@@ -20,11 +20,36 @@ public sealed class Pool2dOracleTests
         // Stride 1 with at least eight outputs per row: the CPU's vector path, its edges and its scalar tail.
         ["seednet-k2s1-13x13"] = new(3, 4, 13, 13, 2, 2, 1, 1),
         ["k3s1-pad1-wide"] = new(2, 2, 6, 21, 3, 3, 1, 1, 1, 1),
+        // Ceil mode (GoogLeNet, ZFNet): the last window hangs over the edge and is clipped.
+        ["ceil-k3s2-112"] = new(1, 2, 12, 11, 3, 3, 2, 2, CeilMode: true),
+        ["ceil-k2s2-odd"] = new(2, 3, 7, 9, 2, 2, 2, 2, CeilMode: true),
+        ["ceil-k3s2-pad1"] = new(2, 2, 8, 7, 3, 3, 2, 2, 1, 1, CeilMode: true),
+        ["ceil-k3s1-wide"] = new(1, 2, 5, 19, 3, 3, 1, 1, CeilMode: true),
+        ["ceil-k3s3-pad1"] = new(1, 1, 6, 7, 3, 3, 3, 3, 1, 1, CeilMode: true),
+        // ceil((5 + 2 - 2)/2) + 1 = 4 windows, but the fourth would start in the bottom padding: PyTorch keeps 3.
+        ["ceil-k2s2-pad1-drops-window-in-padding"] = new(1, 1, 5, 5, 2, 2, 2, 2, 1, 1, CeilMode: true),
     };
 
     public static TheoryData<string, string> Data => Accelerators.Cross(Cases.Keys);
 
     public static TheoryData<string> Names => new(Cases.Keys);
+
+    // Sizes PyTorch's MaxPool2d(3, 2, ceil_mode=True) gives in GoogLeNet (112 -> 56 -> 28 -> 14 -> 7) and ZFNet
+    // (110 -> 55, 26 -> 13, 13 -> 6), against floor mode's 55, 27, 13, 6, 54, 12, 6; and a dropped last window.
+    [Theory]
+    [InlineData(112, 3, 2, 0, 56, 55)]
+    [InlineData(56, 3, 2, 0, 28, 27)]
+    [InlineData(28, 3, 2, 0, 14, 13)]
+    [InlineData(14, 3, 2, 0, 7, 6)]
+    [InlineData(110, 3, 2, 0, 55, 54)]
+    [InlineData(26, 3, 2, 0, 13, 12)]
+    [InlineData(13, 3, 2, 0, 6, 6)]
+    [InlineData(5, 2, 2, 1, 3, 3)]
+    public void CeilModeSizesMatchPyTorch(int input, int kernel, int stride, int pad, int ceil, int floor)
+    {
+        Assert.Equal(ceil, Pool2dGeometry.OutputSize(input, pad, kernel, stride, ceilMode: true));
+        Assert.Equal(floor, Pool2dGeometry.OutputSize(input, pad, kernel, stride, ceilMode: false));
+    }
 
     [Theory]
     [MemberData(nameof(Names))]

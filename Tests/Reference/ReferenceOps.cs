@@ -121,8 +121,22 @@ internal static class ReferenceOps
         ConvOutputSize(input, pad, pad, kernel, stride, 1);
 
     /// <summary>Output height and width of a pooling, counted by <see cref="PoolOutputSize"/>.</summary>
-    public static (int P, int Q) PoolOutput(in Pool2dGeometry g) => (
-        PoolOutputSize(g.H, g.PadH, g.KernelH, g.StrideH), PoolOutputSize(g.W, g.PadW, g.KernelW, g.StrideW));
+    public static (int P, int Q) PoolOutput(in Pool2dGeometry g) => g.CeilMode
+        ? (CeilPoolOutputSize(g.H, g.PadH, g.KernelH, g.StrideH), CeilPoolOutputSize(g.W, g.PadW, g.KernelW, g.StrideW))
+        : (PoolOutputSize(g.H, g.PadH, g.KernelH, g.StrideH), PoolOutputSize(g.W, g.PadW, g.KernelW, g.StrideW));
+
+    /// <summary>Output extent in ceil mode, counted: window starts that begin before the end of the input and its
+    /// top padding, and whose window ends at most stride - 1 past the padded input.</summary>
+    public static int CeilPoolOutputSize(int input, int pad, int kernel, int stride)
+    {
+        var count = 0;
+        while (count * stride - pad < input && count * stride + kernel <= input + 2 * pad + stride - 1)
+        {
+            count++;
+        }
+
+        return count;
+    }
 
     // x:(N,C,H,W) -> y:(N,C,P,Q); padding never wins (it is -infinity).
     public static double[] MaxPool2dForward(in Pool2dGeometry g, double[] x)

@@ -40,7 +40,7 @@ internal sealed unsafe class Pool2dCpu : IParallelJob
         {
             long inPlane = (long)plane * g.H * g.W, outPlane = (long)plane * g.P * g.Q;
             var twoByTwo = g.KernelH == 2 && g.KernelW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.PadH == 0 &&
-                g.PadW == 0;
+                g.PadW == 0 && 2 * g.P <= g.H && 2 * g.Q <= g.W;
             switch (mode)
             {
                 case 0 when twoByTwo:
@@ -65,8 +65,9 @@ internal sealed unsafe class Pool2dCpu : IParallelJob
         }
     }
 
-    // The 2x2, stride 2 window of LeNet, VGG and most CNNs: every window lies inside the input (floor mode), so there
-    // is no clipping, and the four values are compared without loops. NaN propagates as in the general path.
+    // The 2x2, stride 2 window of LeNet, VGG and most CNNs: every window lies inside the input (floor mode, or ceil
+    // mode on even sizes), so there is no clipping, and the four values are compared without loops. NaN propagates
+    // as in the general path.
     private static void MaxForward2x2(Pool2dGeometry g, float* x, float* y)
     {
         int W = g.W, P = g.P, Q = g.Q;
