@@ -1,0 +1,124 @@
+using System.Text.Json.Nodes;
+using GpuCnn.Engine;
+using GpuCnn.Engine.Checkpoints;
+using GpuCnn.Kernels;
+using GpuCnn.Tests.Reference;
+
+namespace GpuCnn.Tests.Conformance;
+
+/// <summary>
+/// One PyTorch fixture written by Tests/golden/make_golden.py: the input, PyTorch's output and gradients, every
+/// parameter and buffer by its state_dict name, and the case description the graph is built from.
+/// </summary>
+internal sealed class GoldenCase
+{
+    private readonly Dictionary<string, NamedTensor> tensors;
+
+    private GoldenCase(string path)
+    {
+        Path = path;
+        var (list, metadata) = SafeTensors.Read(path);
+        tensors = list.ToDictionary(t => t.Name);
+        Case = JsonNode.Parse(metadata["case"])!.AsObject();
+    }
+
+    public string Path { get; }
+
+    public JsonObject Case { get; }
+
+    public NamedTensor this[string name] => tensors.TryGetValue(name, out var t) ? t
+        : throw new KeyNotFoundException($"{Path}: no tensor '{name}'.");
+
+    public bool Train => Case["train"]?.GetValue<bool>() ?? true;
+
+    public IEnumerable<NamedTensor> WithPrefix(string prefix) =>
+        tensors.Values.Where(t => t.Name.StartsWith(prefix, StringComparison.Ordinal));
+
+    /// <summary>The fixture folder (copied next to the test assembly), e.g. "layers".</summary>
+    public static string Folder(string kind) => System.IO.Path.Combine(AppContext.BaseDirectory, "golden", kind);
+
+    public static IEnumerable<string> Names(string kind) => Directory.Exists(Folder(kind))
+        ? Directory.GetFiles(Folder(kind), "*.safetensors").Select(f => System.IO.Path.GetFileNameWithoutExtension(f)!)
+            .Order(StringComparer.Ordinal)
+        : [];
+
+    public static GoldenCase Load(string kind, string name) =>
+        new(System.IO.Path.Combine(Folder(kind), name + ".safetensors"));
+
+    public T Get<T>(string key, T fallback) => Case[key] is { } node ? node.GetValue<T>() : fallback;
+
+    /// <summary>
+    /// Loads the fixture's parameters and buffers into <paramref name="net"/> by name (every one must exist there,
+    /// and every parameter of the network must come from the file), runs forward in the fixture's mode and
+    /// backward from its output gradient, and compares output, input gradient, parameter gradients and the buffers
+    /// after the step with PyTorch's.
+    /// </summary>
+    public void Check(Network net, Node output, double atol, double rtol)
+    {
+        var acc = net.Accelerator;
+        var loaded = new HashSet<string>();
+        foreach (var t in WithPrefix("param."))
+        {
+            var name = t.Name["param.".Length..];
+            var state = net.States().FirstOrDefault(s => s.Name == name);
+            if (state is not null)
+            {
+                state.Load(t.Data);
+            }
+            else
+            {
+                net.Parameter(name).Load(t.Data);
+            }
+
+            loaded.Add(name);
+        }
+
+        var notLoaded = net.Parameters().Select(p => p.Name).Concat(net.States().Select(s => s.Name))
+            .Where(n => !loaded.Contains(n)).ToList();
+        if (notLoaded.Count > 0)
+        {
+            throw new InvalidOperationException($"{Path}: the network has {string.Join(", ", notLoaded)}, " +
+                "which the fixture does not set.");
+        }
+
+        var x = this["input"];
+        var batch = x.Shape[0];
+        if (Train)
+        {
+            net.Train();
+        }
+        else
+        {
+            net.Eval();
+        }
+
+        net.ZeroGrad();
+        net.Forward(x.Data, batch);
+        var expected = this["output"];
+        TensorAssert.Close(expected.Data.ToDouble(), Head(net.OutputOf(output), expected.Data.Length), atol, rtol,
+            $"{Path}: output");
+
+        acc.CopyFromHost(this["grad_output"].Data, net.GradOf(output)!);
+        net.Backward(output);
+        TensorAssert.Close(this["grad_input"].Data.ToDouble(), Head(net.GradOf(net.Input)!, x.Data.Length), atol, rtol,
+            $"{Path}: input gradient");
+        foreach (var g in WithPrefix("grad."))
+        {
+            var p = net.Parameter(g.Name["grad.".Length..]);
+            TensorAssert.Close(g.Data.ToDouble(), p.GradToArray(), atol, rtol, $"{Path}: {p.Name} gradient");
+        }
+
+        foreach (var s in WithPrefix("state."))
+        {
+            var state = net.States().First(t => t.Name == s.Name["state.".Length..]);
+            TensorAssert.Close(s.Data.ToDouble(), state.ToArray(), atol, rtol, $"{Path}: {state.Name} after the step");
+        }
+    }
+
+    private static float[] Head(DeviceBuffer buffer, int count)
+    {
+        var all = new float[buffer.Length];
+        buffer.Accelerator.CopyToHost(buffer, all);
+        return all[..count];
+    }
+}
