@@ -2,6 +2,9 @@
 # Training throughput (images/s, forward + backward + Adam step, batch 64) of gpu-cnn's CPU backend beside
 # PyTorch on the same machine in the same run. The two alternate so that both see the same machine state.
 #   Benchmarks/train-throughput.sh [model ...]        (default: lenet5 seednet)
+#   e.g. Benchmarks/train-throughput.sh vgg16-cifar resnet18-cifar
+# Each round times STEPS steps after WARMUP untimed ones (300 and 30 for the MNIST models, 12 and 3 for the
+# CIFAR-sized ones, whose steps take about a second each here).
 # Needs Debian's python3-torch and libopenblas0-pthread (see Benchmarks/peer/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,15 +27,20 @@ print(d.get("images_per_second", d.get("images_per_s")))'
 }
 
 echo "OpenBLAS core for the peer: $("${peer[@]}" -c 'import ctypes; l = ctypes.CDLL("libopenblas.so.0"); l.openblas_get_corename.restype = ctypes.c_char_p; print(l.openblas_get_corename().decode())')"
-printf '%-8s %14s %14s %7s\n' model gpu-cnn pytorch ratio
+printf '%-15s %14s %14s %7s\n' model gpu-cnn pytorch ratio
 for model in "${models[@]}"; do
     ours=(); theirs=()
+    case "$model" in
+        *cifar*) steps="${STEPS:-12}" warmup="${WARMUP:-3}" ;;
+        *) steps="${STEPS:-300}" warmup="${WARMUP:-30}" ;;
+    esac
+    timing=(--steps "$steps" --warmup "$warmup" --repeats 1)
     for _ in $(seq "$rounds"); do
-        ours+=("$("${gpucnn[@]}" bench --model "$model" --device cpu --repeats 1 | rate)")
-        theirs+=("$("${peer[@]}" Benchmarks/peer/train_throughput.py --model "$model" --threads 2 --repeats 1 | rate)")
+        ours+=("$("${gpucnn[@]}" bench --model "$model" --device cpu "${timing[@]}" | rate)")
+        theirs+=("$("${peer[@]}" Benchmarks/peer/train_throughput.py --model "$model" --threads 2 "${timing[@]}" | rate)")
     done
     a=$(printf '%s\n' "${ours[@]}" | median)
     b=$(printf '%s\n' "${theirs[@]}" | median)
-    printf '%-8s %14.0f %14.0f %6.2fx   (rounds: gpu-cnn %s; pytorch %s)\n' "$model" "$a" "$b" \
+    printf '%-15s %14.0f %14.0f %6.2fx   (rounds: gpu-cnn %s; pytorch %s)\n' "$model" "$a" "$b" \
         "$(echo "$a / $b" | bc -l)" "$(printf '%.0f ' "${ours[@]}")" "$(printf '%.0f ' "${theirs[@]}")"
 done

@@ -180,7 +180,66 @@ def seednet():
     )
 
 
-MODELS = {"lenet5": lenet5, "seednet": seednet}
+VGG16_CIFAR = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+
+
+def vgg16_cifar():
+    """VGG-16 (configuration D) for 32x32 CIFAR-10 images: each 3x3 convolution followed by batch norm and ReLU,
+    five 2x2 max pools down to 1x1x512, and one 512 -> 10 classifier."""
+    layers = []
+    channels = 3
+    for v in VGG16_CIFAR:
+        if v == "M":
+            layers.append(nn.MaxPool2d(2))
+        else:
+            layers += [nn.Conv2d(channels, v, 3, padding=1), nn.BatchNorm2d(v), nn.ReLU()]
+            channels = v
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(512, 10))
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + (x if self.downsample is None else self.downsample(x)))
+
+
+class ResNet18Cifar(nn.Module):
+    """ResNet-18 for 32x32 images: a 3x3 stride-1 stem without max pool, four stages of two basic blocks
+    (64, 128, 256, 512 channels), global average pooling and a 512 -> 10 classifier."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        stages = []
+        cin = 64
+        for i, cout in enumerate([64, 128, 256, 512]):
+            stride = 1 if i == 0 else 2
+            stages.append(nn.Sequential(BasicBlock(cin, cout, stride), BasicBlock(cout, cout, 1)))
+            cin = cout
+        self.layer1, self.layer2, self.layer3, self.layer4 = stages
+        self.fc = nn.Linear(512, classes)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+MODELS = {"lenet5": lenet5, "seednet": seednet, "vgg16-cifar": vgg16_cifar, "resnet18-cifar": ResNet18Cifar}
+INPUT_SHAPES = {"lenet5": (1, 28, 28), "seednet": (1, 28, 28), "vgg16-cifar": (3, 32, 32),
+                "resnet18-cifar": (3, 32, 32)}
 
 
 def build_model(name):

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Pure training-step throughput of LeNet-5 or seednet with PyTorch.
+"""Pure training-step throughput of LeNet-5, seednet, VGG-16 or ResNet-18 (CIFAR variants) with PyTorch.
 
 Each step is forward + cross-entropy + backward + Adam step on random inputs
-of MNIST shape (batch, 1, 28, 28) with random labels; the inputs are made
+of the model's input shape (MNIST's 1x28x28 or CIFAR's 3x32x32) with random labels; the inputs are made
 before timing. After `--warmup` untimed steps, `--steps` steps are timed;
 this is repeated `--repeats` times and the median images/s is reported.
 
@@ -17,7 +17,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from peer_common import build_model, count_params, runtime_info, setup_threads
+from peer_common import INPUT_SHAPES, MODELS, build_model, count_params, runtime_info, setup_threads
 
 N_BATCHES = 8  # distinct random batches, cycled through
 
@@ -34,7 +34,7 @@ def run_steps(model, opt, batches, steps):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", choices=["lenet5", "seednet"], default="lenet5")
+    ap.add_argument("--model", choices=sorted(MODELS), default="lenet5")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=300)
@@ -48,7 +48,7 @@ def main():
     model = build_model(args.model)
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    batches = [(torch.randn(args.batch_size, 1, 28, 28),
+    batches = [(torch.randn(args.batch_size, *INPUT_SHAPES[args.model]),
                 torch.randint(0, 10, (args.batch_size,)))
                for _ in range(N_BATCHES)]
 
