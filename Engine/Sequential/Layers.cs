@@ -1,4 +1,5 @@
 using GpuCnn.Engine.Nodes;
+using GpuCnn.Kernels.Ops;
 
 namespace GpuCnn.Engine;
 
@@ -9,13 +10,14 @@ public abstract record Layer
     public abstract Node Apply(GraphBuilder g, Node x, string name);
 }
 
-/// <summary>2-D convolution with <paramref name="OutChannels"/> filters of side <paramref name="Kernel"/>.</summary>
+/// <summary>2-D convolution with <paramref name="OutChannels"/> filters of side <paramref name="Kernel"/>; the
+/// padding holds what <paramref name="PaddingMode"/> says (PyTorch's padding_mode).</summary>
 public sealed record Conv2d(int OutChannels, int Kernel, int Stride = 1, int Padding = 0, int Dilation = 1,
-    int Groups = 1, bool Bias = true) : Layer
+    int Groups = 1, bool Bias = true, PaddingMode PaddingMode = PaddingMode.Zeros) : Layer
 {
     /// <inheritdoc />
-    public override Node Apply(GraphBuilder g, Node x, string name) =>
-        g.Conv2d(x, OutChannels, Kernel, Stride, Padding, Dilation, Groups, Bias, name);
+    public override Node Apply(GraphBuilder g, Node x, string name) => g.Conv2d(x, OutChannels, Kernel, Stride,
+        Padding2d.Symmetric(Padding), Dilation, Groups, Bias, name, PaddingMode);
 }
 
 /// <summary>Max pooling; the stride defaults to the kernel.</summary>
@@ -30,6 +32,30 @@ public sealed record AvgPool2d(int Kernel, int? Stride = null, int Padding = 0) 
 {
     /// <inheritdoc />
     public override Node Apply(GraphBuilder g, Node x, string name) => g.AvgPool2d(x, Kernel, Stride, Padding, name);
+}
+
+/// <summary>The mean of each channel, (C, H, W) to (C, 1, 1) (PyTorch's AdaptiveAvgPool2d(1)).</summary>
+public sealed record GlobalAvgPool2d : Layer
+{
+    /// <inheritdoc />
+    public override Node Apply(GraphBuilder g, Node x, string name) => g.GlobalAvgPool2d(x, name);
+}
+
+/// <summary>Explicit padding (top, left, bottom, right) filled as <paramref name="Mode"/> says, with
+/// <paramref name="Value"/> for a constant border (PyTorch's ZeroPad2d, ConstantPad2d, ReplicationPad2d,
+/// ReflectionPad2d, CircularPad2d; note PyTorch lists the amounts as left, right, top, bottom).</summary>
+public sealed record Pad2d(int Top, int Left, int Bottom, int Right, PaddingMode Mode = PaddingMode.Zeros,
+    float Value = 0f) : Layer
+{
+    /// <summary>The same amount on all four sides.</summary>
+    public Pad2d(int amount, PaddingMode mode = PaddingMode.Zeros, float value = 0f)
+        : this(amount, amount, amount, amount, mode, value)
+    {
+    }
+
+    /// <inheritdoc />
+    public override Node Apply(GraphBuilder g, Node x, string name) =>
+        g.Pad2d(x, Top, Left, Bottom, Right, Mode, Value, name);
 }
 
 /// <summary>max(0, x).</summary>
@@ -81,10 +107,12 @@ public sealed record Dropout(float P) : Layer
     public override Node Apply(GraphBuilder g, Node x, string name) => g.Dropout(x, P, name);
 }
 
-/// <summary>Convolution with Keras' padding rule (<see cref="Padding2d.Valid"/> or <see cref="Padding2d.Same"/>).</summary>
-public sealed record Conv2dPadded(int OutChannels, int Kernel, int Stride, Padding2d Padding) : Layer
+/// <summary>Convolution with a padding rule (<see cref="Padding2d.Valid"/>, <see cref="Padding2d.Same"/>,
+/// <see cref="Padding2d.Full"/> or explicit amounts) holding what <paramref name="PaddingMode"/> says.</summary>
+public sealed record Conv2dPadded(int OutChannels, int Kernel, int Stride, Padding2d Padding,
+    PaddingMode PaddingMode = PaddingMode.Zeros) : Layer
 {
     /// <inheritdoc />
     public override Node Apply(GraphBuilder g, Node x, string name) =>
-        g.Conv2d(x, OutChannels, Kernel, Stride, Padding, name: name);
+        g.Conv2d(x, OutChannels, Kernel, Stride, Padding, name: name, paddingMode: PaddingMode);
 }

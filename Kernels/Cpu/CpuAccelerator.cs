@@ -13,6 +13,8 @@ public sealed unsafe class CpuAccelerator : Accelerator
     private readonly ChunkJob chunk;
     private readonly Conv2dCpu conv;
     private readonly Pool2dCpu pool;
+    private readonly Pad2dCpu pad;
+    private readonly ChannelCopyCpu channelCopy;
     private readonly GemmJob gemm = new();
 
     /// <summary>Creates the accelerator with one worker per logical core, or <paramref name="threads"/>.</summary>
@@ -28,6 +30,8 @@ public sealed unsafe class CpuAccelerator : Accelerator
         chunk = new ChunkJob(workers);
         conv = new Conv2dCpu(workers, new CpuScratch(count));
         pool = new Pool2dCpu(workers);
+        pad = new Pad2dCpu(workers);
+        channelCopy = new ChannelCopyCpu(workers);
     }
 
     /// <inheritdoc />
@@ -239,13 +243,13 @@ public sealed unsafe class CpuAccelerator : Accelerator
 
     /// <inheritdoc />
     protected override void Pad2dForwardCore(in Pad2dGeometry g, DeviceBuffer x, DeviceBuffer y) =>
-        throw new NotImplementedException();
+        pad.Forward(g, Ptr(x), Ptr(y));
 
     /// <inheritdoc />
     protected override void Pad2dBackwardCore(in Pad2dGeometry g, DeviceBuffer dy, DeviceBuffer dx) =>
-        throw new NotImplementedException();
+        pad.Backward(g, Ptr(dy), Ptr(dx));
 
     /// <inheritdoc />
     protected override void ChannelCopyCore(in ChannelCopyGeometry g, DeviceBuffer src, DeviceBuffer dst,
-        bool accumulate) => throw new NotImplementedException();
+        bool accumulate) => channelCopy.Run(g, Ptr(src), Ptr(dst), accumulate);
 }

@@ -494,6 +494,9 @@ public sealed unsafe class OpenCLAccelerator : Accelerator
     private static KernelCall Pool(KernelCall call, in Pool2dGeometry g, int count) =>
         call.Ints(g.H, g.W, g.KernelH, g.KernelW, g.StrideH, g.StrideW, g.PadH, g.PadW, g.P, g.Q, count);
 
+    private static KernelCall Pad(KernelCall call, in Pad2dGeometry g, int count) =>
+        call.Ints(g.H, g.W, g.Top, g.Left, g.Bottom, g.Right, (int)g.Mode).Float(g.Value).Int(count);
+
     private KernelCall Call(string name)
     {
         if (!kernels.TryGetValue(name, out var kernel))
@@ -615,13 +618,15 @@ public sealed unsafe class OpenCLAccelerator : Accelerator
 
     /// <inheritdoc />
     protected override void Pad2dForwardCore(in Pad2dGeometry g, DeviceBuffer x, DeviceBuffer y) =>
-        throw new NotImplementedException();
+        Elementwise(Pad(Call("pad2d_forward"), g, g.OutputLength).Mem(x).Mem(y), g.OutputLength);
 
     /// <inheritdoc />
     protected override void Pad2dBackwardCore(in Pad2dGeometry g, DeviceBuffer dy, DeviceBuffer dx) =>
-        throw new NotImplementedException();
+        Elementwise(Pad(Call("pad2d_backward"), g, g.InputLength).Mem(dy).Mem(dx), g.InputLength);
 
     /// <inheritdoc />
     protected override void ChannelCopyCore(in ChannelCopyGeometry g, DeviceBuffer src, DeviceBuffer dst,
-        bool accumulate) => throw new NotImplementedException();
+        bool accumulate) =>
+        Elementwise(Call("channel_copy").Mem(src).Mem(dst).Ints(g.Inner, g.Channels, g.SrcChannels, g.SrcOffset,
+            g.DstChannels, g.DstOffset, accumulate ? 1 : 0, g.Count), g.Count);
 }

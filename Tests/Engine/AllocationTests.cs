@@ -1,6 +1,9 @@
+using GpuCnn.Engine;
+using GpuCnn.Engine.Nodes;
 using GpuCnn.Engine.Optimizers;
 using GpuCnn.Engine.Training;
 using GpuCnn.Kernels.Cpu;
+using GpuCnn.Kernels.Ops;
 using GpuCnn.Models;
 using Xunit;
 
@@ -22,6 +25,26 @@ public sealed class AllocationTests
             "sgd" => new Sgd(net.Parameters(), 0.01f, momentum: 0.9f),
             _ => new Adadelta(net.Parameters()),
         };
+        AssertWarmStepsAllocateNothing(net, optimizer);
+    }
+
+    [Fact]
+    public void WarmTrainingStepWithPaddingModesAddAndConcatAllocatesNothing()
+    {
+        using var acc = new CpuAccelerator();
+        var g = new GraphBuilder();
+        var x = g.Input(new Shape(1, 28, 28));
+        var h = g.Relu(g.Conv2d(x, 4, 3, 2, Padding2d.Same, paddingMode: PaddingMode.Reflect));
+        var s = g.Add(h, g.Conv2d(g.Pad2d(h, 1, 1, 1, 1, PaddingMode.Circular), 4, 3));
+        var c = g.Concat([s, h, g.Conv2d(h, 2, 1)]);
+        var logits = g.Linear(g.Flatten(g.GlobalAvgPool2d(c)), 10);
+        using var net = g.Build(logits, acc, maxBatch: 16, seed: 0);
+        using var optimizer = new Sgd(net.Parameters(), 0.01f, momentum: 0.9f);
+        AssertWarmStepsAllocateNothing(net, optimizer);
+    }
+
+    private static void AssertWarmStepsAllocateNothing(Network net, Optimizer optimizer)
+    {
         using var trainer = new Trainer(net, optimizer);
         var (inputs, labels) = CheckpointTests.RandomBatch(16);
         for (var i = 0; i < 3; i++)

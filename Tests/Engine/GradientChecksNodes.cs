@@ -1,6 +1,7 @@
 using GpuCnn.Engine;
 using GpuCnn.Engine.Nodes;
 using GpuCnn.Kernels;
+using GpuCnn.Kernels.Ops;
 using GpuCnn.Tests.Kernels;
 using GpuCnn.Tests.Reference;
 using Xunit;
@@ -41,6 +42,54 @@ public sealed class GradientChecksNodes
         ["sigmoid"] = new(new Shape(3, 4, 5), AwayFromZero, [], (g, x) => g.Sigmoid(x)),
         ["softmax"] = new(new Shape(6), Smooth, [], (g, x) => g.Softmax(x)),
         ["dropout-in-eval-mode"] = new(new Shape(11), Smooth, [], (g, x) => g.Dropout(x, 0.5f), Eval: true),
+        // Explicit padding, every mode; amounts (1, 2, 3, 4) reach reflect's limit at the bottom (H - 1 = 3).
+        ["pad-zeros"] = new(new Shape(2, 4, 5), Smooth, [], (g, x) => g.Pad2d(x, 1, 2, 3, 4)),
+        ["pad-constant"] = new(new Shape(2, 4, 5), Smooth, [],
+            (g, x) => g.Pad2d(x, 1, 2, 3, 4, PaddingMode.Constant, 0.5f)),
+        ["pad-replicate"] = new(new Shape(2, 4, 5), Smooth, [],
+            (g, x) => g.Pad2d(x, 1, 2, 3, 4, PaddingMode.Replicate)),
+        ["pad-reflect"] = new(new Shape(2, 4, 5), Smooth, [], (g, x) => g.Pad2d(x, 1, 2, 3, 4, PaddingMode.Reflect)),
+        ["pad-symmetric"] = new(new Shape(2, 4, 5), Smooth, [],
+            (g, x) => g.Pad2d(x, 1, 2, 3, 4, PaddingMode.Symmetric)),
+        ["pad-circular"] = new(new Shape(2, 4, 5), Smooth, [],
+            (g, x) => g.Pad2d(x, 1, 2, 3, 4, PaddingMode.Circular)),
+        // Convolutions whose padding holds something other than zeros: a padding step before the convolution.
+        ["conv-reflect-same-stride2"] = new(new Shape(2, 7, 6), Smooth, ["conv1.weight", "conv1.bias"],
+            (g, x) => g.Conv2d(x, 3, 3, 2, Padding2d.Same, paddingMode: PaddingMode.Reflect)),
+        ["conv-reflect-explicit"] = new(new Shape(2, 7, 6), Smooth, ["conv1.weight", "conv1.bias"],
+            (g, x) => g.Conv2d(x, 3, 3, 1, Padding2d.Explicit(1, 0, 2, 1), paddingMode: PaddingMode.Reflect)),
+        ["conv-replicate-explicit-stride2"] = new(new Shape(2, 7, 6), Smooth, ["conv1.weight", "conv1.bias"],
+            (g, x) => g.Conv2d(x, 3, 3, 2, Padding2d.Explicit(2, 1, 0, 2), paddingMode: PaddingMode.Replicate)),
+        ["conv-circular-same-even-kernel"] = new(new Shape(2, 7, 6), Smooth, ["conv1.weight", "conv1.bias"],
+            (g, x) => g.Conv2d(x, 3, 4, 1, Padding2d.Same, paddingMode: PaddingMode.Circular)),
+        ["conv-circular-explicit-stride2"] = new(new Shape(2, 7, 6), Smooth, ["conv1.weight", "conv1.bias"],
+            (g, x) => g.Conv2d(x, 3, 3, 2, Padding2d.Explicit(0, 2, 1, 1), paddingMode: PaddingMode.Circular)),
+        ["conv-symmetric-explicit-stride2"] = new(new Shape(2, 7, 6), Smooth, ["conv1.weight", "conv1.bias"],
+            (g, x) => g.Conv2d(x, 3, 3, 2, Padding2d.Explicit(1, 2, 2, 1), paddingMode: PaddingMode.Symmetric)),
+        ["conv-symmetric-same"] = new(new Shape(2, 7, 6), Smooth, ["conv1.weight", "conv1.bias"],
+            (g, x) => g.Conv2d(x, 3, 3, 1, Padding2d.Same, paddingMode: PaddingMode.Symmetric)),
+        ["conv-constant-0.5-same-stride2"] = new(new Shape(2, 7, 6), Smooth, ["conv1.weight", "conv1.bias"],
+            (g, x) => g.Conv2d(x, 3, 3, 2, Padding2d.Same, paddingMode: PaddingMode.Constant, paddingValue: 0.5f)),
+        ["conv-constant-0.5-explicit"] = new(new Shape(2, 7, 6), Smooth, ["conv1.weight", "conv1.bias"],
+            (g, x) => g.Conv2d(x, 3, 3, 1, Padding2d.Explicit(2, 0, 1, 1), paddingMode: PaddingMode.Constant,
+                paddingValue: 0.5f)),
+        ["conv-full"] = new(new Shape(2, 5, 4), Smooth, ["conv1.weight", "conv1.bias"],
+            (g, x) => g.Conv2d(x, 3, 3, 1, Padding2d.Full)),
+        ["conv-full-stride2-replicate"] = new(new Shape(2, 5, 4), Smooth, ["conv1.weight", "conv1.bias"],
+            (g, x) => g.Conv2d(x, 3, 3, 2, Padding2d.Full, paddingMode: PaddingMode.Replicate)),
+        ["global-avg-pool"] = new(new Shape(3, 4, 5), Smooth, [], (g, x) => g.GlobalAvgPool2d(x)),
+        // Add and Concat: the input reaches the output along two or three paths whose gradients must sum.
+        ["add-input-and-conv"] = new(new Shape(2, 5, 4), Smooth, ["conv1.weight", "conv1.bias"],
+            (g, x) => g.Add(x, g.Conv2d(x, 2, 3, 1, Padding2d.Same))),
+        ["add-x-x"] = new(new Shape(2, 3, 4), Smooth, [], (g, x) => g.Add(x, x)),
+        ["concat-three-of-2-3-1-channels"] = new(new Shape(3, 4, 5), Smooth,
+            ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias"],
+            (g, x) => g.Concat([g.Conv2d(x, 2, 3, 1, Padding2d.Same), x, g.Conv2d(x, 1, 1)])),
+        ["concat-a-a"] = new(new Shape(3, 4, 5), Smooth, ["conv1.weight", "conv1.bias"], (g, x) =>
+        {
+            var a = g.Conv2d(x, 2, 1);
+            return g.Concat([a, a]);
+        }),
     };
 
     public static TheoryData<string, string> Data => Accelerators.Cross(Cases.Keys);

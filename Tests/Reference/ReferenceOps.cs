@@ -7,7 +7,7 @@ namespace GpuCnn.Tests.Reference;
 /// with plain nested loops and no cleverness, so that it can be checked by reading it. Tensors are flat NCHW arrays.
 /// Backward functions return fresh gradients (they do not add); tests add a prefilled buffer themselves.
 /// </summary>
-internal static class ReferenceOps
+internal static partial class ReferenceOps
 {
     // ---- convolution ----
 

@@ -40,8 +40,8 @@ public readonly record struct Pad2dGeometry(
         };
         if (Math.Max(Top, Bottom) > limitH || Math.Max(Left, Right) > limitW)
         {
-            throw new ArgumentException(
-                $"{Mode} padding of ({Top}, {Left}, {Bottom}, {Right}) on a {H}x{W} input: each amount must be {rule}.");
+            throw new ArgumentException($"{Mode} padding of ({Top}, {Left}, {Bottom}, {Right}) on a {H}x{W} " +
+                $"input: each amount must be {rule}.");
         }
     }
 }
