@@ -3,9 +3,11 @@ using GpuCnn.Kernels.Cpu;
 namespace GpuCnn.Kernels.Ops;
 
 /// <summary>
-/// Convolution on the CPU as im2col + GEMM, one image per worker: each worker unfolds its image into a
-/// (C/G*R*S, P*Q) matrix in its own scratch and multiplies it single-threaded, so the cores never share a tile.
-/// The weight gradient is summed per worker and reduced at the end.
+/// Convolution on the CPU as im2col + GEMM, a few images per work item: each worker unfolds its images side by
+/// side into a (C/G*R*S, images*P*Q) matrix in its own scratch and multiplies it single-threaded, so the cores
+/// never share a tile. Large maps take one image per item; small ones (the 8x8 to 1x1 maps of deep networks on
+/// 32x32 inputs) take several, so that the GEMM is wide enough to keep its register tile full. The weight
+/// gradient is summed per fixed range of images and reduced at the end.
 /// </summary>
 internal sealed unsafe class Conv2dCpu : IParallelJob
 {
@@ -20,6 +22,10 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
     private float* dWorkers;
     private int partialLength;
     private int partitions;
+    private int imagesPerItem;
+
+    // Columns a work item's GEMM should have at least: below this the 32-wide register tile runs mostly empty.
+    private const int TargetColumns = 256;
 
     public Conv2dCpu(CpuWorkers workers, CpuScratch scratch)
     {
@@ -38,14 +44,14 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
     public void Forward(in Conv2dGeometry geometry, float* input, float* weight, float* bias, float* output)
     {
         Set(Mode.Forward, geometry, input, weight, bias, output);
-        workers.Run(this, g.N);
+        workers.Run(this, Items);
     }
 
     // dy:(N,K,P,Q) w:(K,C/G,R,S) dx:(N,C,H,W) += ...
     public void BackwardData(in Conv2dGeometry geometry, float* dOutput, float* weight, float* dInput)
     {
         Set(Mode.BackwardData, geometry, dInput, weight, null, dOutput);
-        workers.Run(this, g.N);
+        workers.Run(this, Items);
     }
 
     // x:(N,C,H,W) dy:(N,K,P,Q) dw:(K,C/G,R,S) += ... db:(K)? += ...
@@ -73,18 +79,35 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
     {
         switch (mode)
         {
-            case Mode.Forward:
+            case Mode.Forward when imagesPerItem == 1:
                 ForwardImage(n, worker);
                 break;
-            case Mode.BackwardData:
+            case Mode.Forward:
+                ForwardImages(n * imagesPerItem, Math.Min(g.N - n * imagesPerItem, imagesPerItem), worker);
+                break;
+            case Mode.BackwardData when imagesPerItem == 1:
                 BackwardDataImage(n, worker);
+                break;
+            case Mode.BackwardData:
+                BackwardDataImages(n * imagesPerItem, Math.Min(g.N - n * imagesPerItem, imagesPerItem), worker);
                 break;
             default:
                 var partial = dWorkers + (long)n * partialLength;
                 new Span<float>(partial, partialLength).Clear();
-                for (int image = n * g.N / partitions, end = (n + 1) * g.N / partitions; image < end; image++)
+                int image = n * g.N / partitions, end = (n + 1) * g.N / partitions;
+                if (imagesPerItem == 1)
                 {
-                    BackwardFilterImage(image, worker, partial);
+                    for (; image < end; image++)
+                    {
+                        BackwardFilterImage(image, worker, partial);
+                    }
+                }
+                else
+                {
+                    for (; image < end; image += imagesPerItem)
+                    {
+                        BackwardFilterImages(image, Math.Min(end - image, imagesPerItem), worker, partial);
+                    }
                 }
 
                 break;
@@ -95,9 +118,18 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
     {
         mode = m;
         g = geometry;
-        if (!g.IsPointwise)
+        var pq = g.P * g.Q;
+        imagesPerItem = pq >= TargetColumns || g.N == 1
+            ? 1
+            : Math.Min((TargetColumns + pq - 1) / pq, (g.N + workers.Count - 1) / workers.Count);
+        if (imagesPerItem > 1)
         {
-            scratch.Reserve(ColumnRows * g.P * g.Q);
+            // The unfolded images side by side, then the GEMM's (K/G, images*P*Q) product before it is scattered.
+            scratch.Reserve((ColumnRows + g.KPerGroup) * imagesPerItem * pq);
+        }
+        else if (!g.IsPointwise)
+        {
+            scratch.Reserve(ColumnRows * pq);
         }
 
         x = input;
@@ -107,6 +139,117 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
     }
 
     private int ColumnRows => g.CPerGroup * g.R * g.S;
+
+    private int Items => (g.N + imagesPerItem - 1) / imagesPerItem;
+
+    // Images [first, first + count) at once: col (C/G*R*S, count*P*Q) holds them side by side and the product
+    // (K/G, count*P*Q) is scattered back to each image's (K, P, Q) output.
+    private void ForwardImages(int first, int count, int worker)
+    {
+        int pq = g.P * g.Q, rows = ColumnRows, kg = g.KPerGroup, cols = count * pq;
+        var col = scratch.ForWorker(worker, (rows + kg) * cols);
+        var product = col + (long)rows * cols;
+        for (var group = 0; group < g.Groups; group++)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                Im2Col(GroupInput(x, first + i, group), col + i * pq, cols);
+            }
+
+            CpuGemm.Sgemm(false, false, kg, cols, rows, 1f, w + (long)group * kg * rows, rows, col, cols, 0f,
+                product, cols, parallel: false);
+            for (var i = 0; i < count; i++)
+            {
+                var output = y + ((long)(first + i) * g.K + group * kg) * pq;
+                for (var k = 0; k < kg; k++)
+                {
+                    new ReadOnlySpan<float>(product + (long)k * cols + i * pq, pq)
+                        .CopyTo(new Span<float>(output + (long)k * pq, pq));
+                }
+            }
+        }
+
+        if (b != null)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var output = y + (long)(first + i) * g.K * pq;
+                for (var k = 0; k < g.K; k++)
+                {
+                    AddScalar(output + (long)k * pq, b[k], pq);
+                }
+            }
+        }
+    }
+
+    // Here x is dx and y is dy: dy's slices are gathered side by side, multiplied by the weight transposed, and
+    // each image's columns are folded back into its dx.
+    private void BackwardDataImages(int first, int count, int worker)
+    {
+        int pq = g.P * g.Q, rows = ColumnRows, kg = g.KPerGroup, cols = count * pq;
+        var col = scratch.ForWorker(worker, (rows + kg) * cols);
+        var gathered = col + (long)rows * cols;
+        for (var group = 0; group < g.Groups; group++)
+        {
+            GatherOutput(first, count, group, gathered);
+            CpuGemm.Sgemm(true, false, rows, cols, kg, 1f, w + (long)group * kg * rows, rows, gathered, cols, 0f,
+                col, cols, false);
+            for (var i = 0; i < count; i++)
+            {
+                Col2ImAdd(col + i * pq, GroupInput(x, first + i, group), cols);
+            }
+        }
+    }
+
+    // Here w is dw, b is db, y is dy: one GEMM over the images' columns adds their contributions to the partial.
+    private void BackwardFilterImages(int first, int count, int worker, float* partial)
+    {
+        int pq = g.P * g.Q, rows = ColumnRows, kg = g.KPerGroup, cols = count * pq;
+        var col = scratch.ForWorker(worker, (rows + kg) * cols);
+        var gathered = col + (long)rows * cols;
+        for (var group = 0; group < g.Groups; group++)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                Im2Col(GroupInput(x, first + i, group), col + i * pq, cols);
+            }
+
+            GatherOutput(first, count, group, gathered);
+            CpuGemm.Sgemm(false, true, kg, rows, cols, 1f, gathered, cols, col, cols, 1f,
+                partial + (long)group * kg * rows, rows, false);
+        }
+
+        if (b != null)
+        {
+            var dBias = partial + g.WeightLength;
+            for (var i = 0; i < count; i++)
+            {
+                var dOutput = y + (long)(first + i) * g.K * pq;
+                for (var k = 0; k < g.K; k++)
+                {
+                    dBias[k] += Sum(dOutput + (long)k * pq, pq);
+                }
+            }
+        }
+    }
+
+    private float* GroupInput(float* tensor, int image, int group) =>
+        tensor + ((long)image * g.C + (long)group * g.CPerGroup) * g.H * g.W;
+
+    // gathered[k, i*P*Q + j] = y[first + i, group*K/G + k, j]
+    private void GatherOutput(int first, int count, int group, float* gathered)
+    {
+        int pq = g.P * g.Q, kg = g.KPerGroup, cols = count * pq;
+        for (var i = 0; i < count; i++)
+        {
+            var source = y + ((long)(first + i) * g.K + group * kg) * pq;
+            for (var k = 0; k < kg; k++)
+            {
+                new ReadOnlySpan<float>(source + (long)k * pq, pq)
+                    .CopyTo(new Span<float>(gathered + (long)k * cols + i * pq, pq));
+            }
+        }
+    }
 
     private void ForwardImage(int n, int worker)
     {
@@ -150,7 +293,7 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
             else
             {
                 CpuGemm.Sgemm(true, false, rows, pq, kg, 1f, weight, rows, dyGroup, pq, 0f, col, pq, false);
-                Col2ImAdd(col, dGroup);
+                Col2ImAdd(col, dGroup, pq);
             }
         }
     }
@@ -189,12 +332,13 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
             return groupInput;
         }
 
-        Im2Col(groupInput, col);
+        Im2Col(groupInput, col, g.P * g.Q);
         return col;
     }
 
-    // col[(c*R + r)*S + s, p*Q + q] = x[c, p*sh - padTop + r*dh, q*sw - padLeft + s*dw], zero outside.
-    private void Im2Col(float* image, float* col)
+    // col[(c*R + r)*S + s, p*Q + q] = x[c, p*sh - padTop + r*dh, q*sw - padLeft + s*dw], zero outside; rows of
+    // col are ld floats apart (P*Q for one image alone, more when several images sit side by side).
+    private void Im2Col(float* image, float* col, int ld)
     {
         int P = g.P, Q = g.Q;
         var row = col;
@@ -241,14 +385,14 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
                         }
                     }
 
-                    row += P * Q;
+                    row += ld;
                 }
             }
         }
     }
 
     // The adjoint of Im2Col: every column entry is added back to the pixel it was read from.
-    private void Col2ImAdd(float* col, float* dImage)
+    private void Col2ImAdd(float* col, float* dImage, int ld)
     {
         int P = g.P, Q = g.Q;
         var row = col;
@@ -284,7 +428,7 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
                         }
                     }
 
-                    row += P * Q;
+                    row += ld;
                 }
             }
         }
