@@ -13,7 +13,7 @@ public sealed class AddNode : Node
     public override string Kind => "Add";
 
     /// <inheritdoc />
-    protected internal override Shape InferShape(IReadOnlyList<Shape> inputs) => inputs[0] == inputs[1]
+    protected internal override Shape InferShape(IReadOnlyList<Shape> inputs) => inputs[0].Equals(inputs[1])
         ? inputs[0]
         : throw ShapeError(inputs, "Add needs two inputs of the same shape.");
 
