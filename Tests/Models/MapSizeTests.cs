@@ -109,6 +109,21 @@ public sealed class MapSizeTests
         Assert.Equal(new Shape(1000), aux2.Row("aux2.fc2").OutputShape);
     }
 
+    [Fact]
+    public void GoogLeNetAuxHeadsNeedAnInputOfAtLeast79Pixels()
+    {
+        // 79 -> conv1 40 -> 20 -> 10 -> 5 at inception4a, just enough for the heads' 5x5 pool; 78 gives 4.
+        var g = new GraphBuilder();
+        var fits = GoogLeNet.DefineWithAuxHeads(g, g.Input(new Shape(3, 79, 79)), width: 1f / 16);
+        var h = new GraphBuilder();
+        var small = GoogLeNet.DefineWithAuxHeads(h, h.Input(new Shape(3, 78, 78)), width: 1f / 16);
+
+        Assert.Equal(new Shape(32, 1, 1), ModelSummary.Of(g, fits.Aux1).Row("aux1.pool").OutputShape);
+        var e = Assert.Throws<GraphException>(() => ModelSummary.Of(h, small.Aux1));
+        Assert.Contains("aux1.pool", e.Message);
+        Assert.Equal(new Shape(1000), ModelSummary.Of(h, small.Logits).Rows[^1].OutputShape);
+    }
+
     [Theory]
     [InlineData("resnet18", 1, 56, "512 -> 1000")]
     [InlineData("resnet34", 1, 56, "512 -> 1000")]

@@ -1,4 +1,5 @@
 using GpuCnn.Engine;
+using GpuCnn.Kernels.Cpu;
 using GpuCnn.Models;
 using Xunit;
 
@@ -45,6 +46,19 @@ public sealed class TorchvisionNamesTests
         Assert.Contains("aux1.conv.conv.weight\t128,512,1,1", aux1);
 
         static bool IsIn(string head, SummaryTensor t) => t.Name.StartsWith(head + ".", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ABuiltNetworkHoldsTheTensorsTheShapeOnlySummaryLists()
+    {
+        using var acc = new CpuAccelerator(1);
+        using var net = ModelZoo.Build("lenet5", acc, maxBatch: 1);
+
+        var built = ModelSupport.KeyLines(ModelSummary.Of(net).Tensors);
+
+        Assert.Equal(ModelSupport.KeyLines(ModelZoo.Summary("lenet5").Tensors), built);
+        Assert.Equal(net.Parameters().Select(p => p.Name), ModelSummary.Of(net).Tensors.Select(t => t.Name));
+        Assert.Equal("fc3.bias\t10", built.Last());
     }
 
     [Fact]
