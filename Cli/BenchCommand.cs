@@ -8,13 +8,13 @@ using GpuCnn.Models;
 
 namespace GpuCnn.Cli;
 
-/// <summary><c>gpucnn bench</c>: training throughput (forward, backward, Adam step) on random MNIST-shaped
-/// batches, the median of several timed runs; the last line is JSON for scripts.</summary>
+/// <summary><c>gpucnn bench</c>: training throughput (forward, backward, Adam step) on random batches of the
+/// model's input shape, the median of several timed runs; the last line is JSON for scripts.</summary>
 internal static class BenchCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Model();
+        var model = CommonOptions.Model(mnistOnly: false);
         var batchSize = CommonOptions.BatchSize();
         var device = CommonOptions.Device();
         var steps = new Option<int>("--steps") { Description = "Timed steps per run", DefaultValueFactory = _ => 300 };

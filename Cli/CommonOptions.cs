@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GpuCnn.Datasets;
+using GpuCnn.Engine;
 using GpuCnn.Kernels;
 using GpuCnn.Models;
 
@@ -8,17 +9,22 @@ namespace GpuCnn.Cli;
 /// <summary>Options several commands share.</summary>
 internal static class CommonOptions
 {
-    public static Option<string> Model(bool required = false)
+    /// <summary>The <c>--model</c> option; commands that feed MNIST digits take only the models of MNIST's input
+    /// shape (<paramref name="mnistOnly"/>), the others every model of the zoo.</summary>
+    public static Option<string> Model(bool required = false, bool mnistOnly = true)
     {
+        string[] names = [.. ModelZoo.Names.Where(n => !mnistOnly || ModelZoo.InputShape(n).Equals(MnistShape))];
         var option = new Option<string>("--model")
         {
-            Description = $"Model: {string.Join(", ", ModelZoo.Names)}",
+            Description = $"Model: {string.Join(", ", names)}",
             DefaultValueFactory = _ => "lenet5",
             Required = required,
         };
-        option.AcceptOnlyFromAmong([.. ModelZoo.Names]);
+        option.AcceptOnlyFromAmong(names);
         return option;
     }
+
+    private static readonly Shape MnistShape = new(1, 28, 28);
 
     public static Option<string> Device()
     {

@@ -1,23 +1,35 @@
 using System.CommandLine;
-using GpuCnn.Engine;
-using GpuCnn.Kernels.Cpu;
 using GpuCnn.Models;
 
 namespace GpuCnn.Cli;
 
-/// <summary><c>gpucnn summary MODEL</c>: one row per node with output shape, parameters and multiply-adds.</summary>
+/// <summary><c>gpucnn summary MODEL</c>: one row per node with output shape, parameters, multiply-adds and receptive
+/// field. Shapes are inferred without building the network, so nothing is allocated and VGG-19 prints at once.
+/// </summary>
 internal static class SummaryCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("model") { Description = "Model name" };
+        var model = new Argument<string>("model") { Description = $"Model: {string.Join(", ", ModelZoo.Names)}" };
         model.AcceptOnlyFromAmong([.. ModelZoo.Names]);
-        var command = new Command("summary", "Print a model's layers, shapes, parameters and multiply-adds") { model };
+        var classes = new Option<int?>("--classes")
+        {
+            Description = "Outputs of the classifier head (default: the model's own, 10 or 1000)",
+        };
+        var command = new Command("summary", "Print a model's layers, shapes, parameters and multiply-adds")
+        {
+            model, classes,
+        };
         command.SetAction(parse =>
         {
-            using var accelerator = new CpuAccelerator(1);
-            using var network = ModelZoo.Build(parse.GetValue(model)!, accelerator, maxBatch: 1);
-            Console.Write(ModelSummary.Of(network).ToText());
+            var count = parse.GetValue(classes);
+            if (count is < 2)
+            {
+                Console.Error.WriteLine($"--classes must be at least 2, got {count}.");
+                return 2;
+            }
+
+            Console.Write(ModelZoo.Summary(parse.GetValue(model)!, count).ToText());
             return 0;
         });
         return command;

@@ -9,14 +9,26 @@ namespace GpuCnn.Engine;
 public sealed record SummaryRow(string Name, string Kind, string Details, Shape OutputShape, long Parameters,
     long MultiplyAdds, long ActivationBytes, int ReceptiveField);
 
+/// <summary>One tensor a checkpoint of the model holds, named as PyTorch's state_dict names it
+/// (<c>layer1.0.bn1.running_mean</c>): a learned parameter, or state such as a running statistic.</summary>
+public sealed record SummaryTensor(string Name, Shape Shape, bool IsParameter);
+
 /// <summary>Per-node output shape, parameters, multiply-adds, activation memory and receptive field, with totals:
 /// what <c>gpucnn summary</c> prints, one line per node in the manner of Darknet and Keras.</summary>
 public sealed class ModelSummary
 {
-    private ModelSummary(IReadOnlyList<SummaryRow> rows) => Rows = rows;
+    private ModelSummary(IReadOnlyList<SummaryRow> rows, IReadOnlyList<SummaryTensor> tensors)
+    {
+        Rows = rows;
+        Tensors = tensors;
+    }
 
     /// <summary>Rows in schedule order, the input first.</summary>
     public IReadOnlyList<SummaryRow> Rows { get; }
+
+    /// <summary>Every parameter and state tensor in schedule order, each node's parameters before its state: the
+    /// names and shapes a checkpoint of the model holds.</summary>
+    public IReadOnlyList<SummaryTensor> Tensors { get; }
 
     /// <summary>Total learnable parameters.</summary>
     public long TotalParameters => Rows.Sum(r => r.Parameters);
@@ -38,7 +50,8 @@ public sealed class ModelSummary
 
     /// <summary>Summarises a built network.</summary>
     public static ModelSummary Of(Network network) =>
-        Of(network.Nodes, network.InputShape, n => n.Parameters.Sum(p => (long)p.Length));
+        Of(network.Nodes, network.InputShape, n => n.Parameters.Select(p => new SummaryTensor(p.Name, p.Shape, true))
+            .Concat(n.States.Select(t => new SummaryTensor(t.Name, t.Shape, false))));
 
     /// <summary>
     /// Summarises the graph ending in <paramref name="output"/> without building it: shapes are inferred and
@@ -48,11 +61,15 @@ public sealed class ModelSummary
     {
         ArgumentNullException.ThrowIfNull(builder);
         var schedule = builder.InferShapes(output);
-        return Of(schedule, schedule[0].OutputShape, n => n.DeclareParameters().Sum(p => (long)p.Shape.Size));
+        return Of(schedule, schedule[0].OutputShape, n =>
+            n.DeclareParameters().Select(p => new SummaryTensor($"{n.Name}.{p.Suffix}", p.Shape, true))
+                .Concat(n.DeclareState().Select(t => new SummaryTensor($"{n.Name}.{t.Suffix}", t.Shape, false))));
     }
 
-    private static ModelSummary Of(IReadOnlyList<Node> nodes, Shape input, Func<Node, long> parameters)
+    private static ModelSummary Of(IReadOnlyList<Node> nodes, Shape input,
+        Func<Node, IEnumerable<SummaryTensor>> tensors)
     {
+        var all = new List<SummaryTensor>();
         // Receptive field and the input stride ("jump") of one output step, per node, following the chain:
         // r_out = r_in + (k - 1) * dilation * j_in and j_out = j_in * stride; the widest input wins at a join.
         // Padding lets a window hang over the border, so the field may exceed the image; it is not clipped.
@@ -67,33 +84,43 @@ public sealed class ModelSummary
                 Conv2dNode c => (r + (c.KernelH - 1) * c.DilationH * j, j * c.StrideH),
                 Pool2dNode p => (r + (p.KernelSize - 1) * j, j * p.Stride),
                 GlobalAvgPool2dNode gp => (r + (gp.Geometry.KernelH - 1) * j, j * gp.Geometry.KernelH),
-                LinearNode => (whole, j), // every output of a dense layer sees the whole input
+                LinearNode => (Math.Max(whole, r), j), // a dense layer sees the whole input, and all its input saw
 
                 _ => (r, j),
             };
             field[node] = (r, j);
+            var own = tensors(node).ToList();
+            all.AddRange(own);
             rows.Add(new SummaryRow(node.Name, node.Kind, node.Describe(), node.OutputShape,
-                parameters(node), node.MultiplyAdds, (long)node.OutputShape.Size * sizeof(float),
-                r));
+                own.Where(t => t.IsParameter).Sum(t => (long)t.Shape.Size), node.MultiplyAdds,
+                (long)node.OutputShape.Size * sizeof(float), r));
         }
 
-        return new ModelSummary(rows);
+        return new ModelSummary(rows, all);
     }
 
-    /// <summary>A fixed-width table with totals; the training-step memory is given at <paramref name="batch"/>.</summary>
+    /// <summary>A fixed-width table with totals; the training-step memory is given at <paramref name="batch"/>.
+    /// </summary>
     public string ToText(int batch = 64)
     {
+        // The text columns widen to the longest entry (dotted names such as layer1.0.downsample.0 are long).
+        var nameWidth = Math.Max(10, Rows.Max(r => r.Name.Length));
+        var kindWidth = Math.Max(10, Rows.Max(r => r.Kind.Length));
+        var detailsWidth = Math.Max(24, Rows.Max(r => r.Details.Length));
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(c, $"{"node",-10} {"layer",-10} {"details",-24} {"output",-16} {"params",12} {"mult-adds",14} " +
-            $"{"memory",10} {"field",6}");
+        sb.AppendLine(c, $"{"node".PadRight(nameWidth)} {"layer".PadRight(kindWidth)} " +
+            $"{"details".PadRight(detailsWidth)} {"output",-16} {"params",12} {"mult-adds",14} {"memory",10} " +
+            $"{"field",6}");
         foreach (var r in Rows)
         {
-            sb.AppendLine(c, $"{r.Name,-10} {r.Kind,-10} {r.Details,-24} {r.OutputShape.ToString(),-16} " +
-                $"{r.Parameters,12:N0} {r.MultiplyAdds,14:N0} {Bytes(r.ActivationBytes),10} {r.ReceptiveField,6}");
+            sb.AppendLine(c, $"{r.Name.PadRight(nameWidth)} {r.Kind.PadRight(kindWidth)} " +
+                $"{r.Details.PadRight(detailsWidth)} {r.OutputShape.ToString(),-16} {r.Parameters,12:N0} " +
+                $"{r.MultiplyAdds,14:N0} {Bytes(r.ActivationBytes),10} {r.ReceptiveField,6}");
         }
 
-        sb.AppendLine(c, $"{"total",-10} {"",-10} {"",-24} {"",-16} {TotalParameters,12:N0} {TotalMultiplyAdds,14:N0}");
+        sb.AppendLine(c, $"{"total".PadRight(nameWidth)} {"".PadRight(kindWidth)} {"".PadRight(detailsWidth)} " +
+            $"{"",-16} {TotalParameters,12:N0} {TotalMultiplyAdds,14:N0}");
         sb.AppendLine(c, $"parameters: {TotalParameters:N0} ({Bytes(TotalParameters * sizeof(float))}); forward: " +
             $"{ForwardFlops / 1e6:N1} MFLOP per sample; training step at batch {batch} with Adam: " +
             $"{Bytes(TrainingStepBytes(batch))}");
