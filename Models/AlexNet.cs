@@ -28,7 +28,8 @@ public static class AlexNet
     /// <param name="classes">Outputs of the last layer.</param>
     /// <param name="width">Multiplies every convolution's channels and the hidden layers' units (1: as published).
     /// </param>
-    public static Node Define(GraphBuilder g, Node x, int classes = 1000, float width = 1f)
+    /// <param name="dropout">The classifier's dropout probability (0.5 as published; 0 turns it off).</param>
+    public static Node Define(GraphBuilder g, Node x, int classes = 1000, float width = 1f, float dropout = 0.5f)
     {
         int C(int channels) => Width.Scale(channels, width);
         var f = new Numbered("features");
@@ -42,9 +43,9 @@ public static class AlexNet
         h = g.MaxPool2d(h, 3, 2, name: f.Next());
         h = g.Flatten(h, "flatten");
         var c = new Numbered("classifier");
-        h = g.Dropout(h, 0.5f, c.Next());
+        h = g.Dropout(h, dropout, c.Next());
         h = g.Relu(g.Linear(h, C(4096), name: c.Next()), c.Next());
-        h = g.Dropout(h, 0.5f, c.Next());
+        h = g.Dropout(h, dropout, c.Next());
         h = g.Relu(g.Linear(h, C(4096), name: c.Next()), c.Next());
         return g.Linear(h, classes, name: c.Next());
     }
@@ -62,7 +63,9 @@ public static class AlexNet
     /// <param name="classes">Outputs of the last layer.</param>
     /// <param name="width">Multiplies every convolution's channels (kept even for the two groups) and the hidden
     /// layers' units (1: as published).</param>
-    public static Node DefinePaper(GraphBuilder g, Node x, int classes = 1000, float width = 1f)
+    /// <param name="dropout">The classifier's dropout probability (0.5 as published; 0 turns it off).</param>
+    public static Node DefinePaper(GraphBuilder g, Node x, int classes = 1000, float width = 1f,
+        float dropout = 0.5f)
     {
         int C(int channels) => Width.Scale(channels, width, multiple: 2);
         var h = g.Relu(g.Conv2d(x, C(96), 11, 4, name: "conv1"), "relu1");
@@ -73,8 +76,8 @@ public static class AlexNet
         h = g.Relu(g.Conv2d(h, C(384), 3, padding: 1, groups: 2, name: "conv4"), "relu4");
         h = g.Relu(g.Conv2d(h, C(256), 3, padding: 1, groups: 2, name: "conv5"), "relu5");
         h = g.Flatten(g.MaxPool2d(h, 3, 2, name: "pool5"), "flatten");
-        h = g.Dropout(g.Relu(g.Linear(h, C(4096), name: "fc6"), "relu6"), 0.5f, "drop6");
-        h = g.Dropout(g.Relu(g.Linear(h, C(4096), name: "fc7"), "relu7"), 0.5f, "drop7");
+        h = g.Dropout(g.Relu(g.Linear(h, C(4096), name: "fc6"), "relu6"), dropout, "drop6");
+        h = g.Dropout(g.Relu(g.Linear(h, C(4096), name: "fc7"), "relu7"), dropout, "drop7");
         return g.Linear(h, classes, name: "fc8");
     }
 

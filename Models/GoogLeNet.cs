@@ -50,8 +50,10 @@ public static class GoogLeNet
     /// <param name="width">Multiplies every convolution's channels (1: as published).</param>
     /// <param name="paperBranch3">5x5 convolutions (pad 2) in the third branch, as the paper has them (7,005,832
     /// parameters); torchvision's weights need the default 3x3.</param>
+    /// <param name="dropout">The classifier's dropout probability (0.2, torchvision's as published; 0 turns it off).</param>
     public static Node Define(GraphBuilder g, Node x, int classes = 1000, float width = 1f,
-        bool paperBranch3 = false) => Build(g, x, classes, width, paperBranch3, auxHeads: false).Logits;
+        bool paperBranch3 = false, float dropout = 0.2f) =>
+        Build(g, x, classes, width, paperBranch3, auxHeads: false, dropout).Logits;
 
     /// <summary>
     /// The network with the two auxiliary classifiers used in training, each: average pool 5x5/3 (14x14 to 4x4),
@@ -71,7 +73,7 @@ public static class GoogLeNet
         bool paperBranch3 = false) => Build(g, x, classes, width, paperBranch3, auxHeads: true);
 
     private static GoogLeNetOutputs Build(GraphBuilder g, Node x, int classes, float width, bool paperBranch3,
-        bool auxHeads)
+        bool auxHeads, float dropout = 0.2f)
     {
         int C(int channels) => Width.Scale(channels, width);
         var h = BasicConv(g, x, C(64), 7, 2, 3, "conv1");
@@ -100,7 +102,7 @@ public static class GoogLeNet
         }
 
         h = g.Flatten(g.GlobalAvgPool2d(h, "avgpool"), "flatten");
-        var logits = g.Linear(g.Dropout(h, 0.2f, "dropout"), classes, name: "fc");
+        var logits = g.Linear(g.Dropout(h, dropout, "dropout"), classes, name: "fc");
         return new GoogLeNetOutputs(logits, aux1!, aux2!);
     }
 

@@ -51,13 +51,14 @@ public static class Vgg
     /// <param name="batchNorm">A BatchNorm2d after every convolution (torchvision's <c>vgg16_bn</c> etc.).</param>
     /// <param name="width">Multiplies every convolution's channels and the hidden layers' units (1: as published).
     /// </param>
+    /// <param name="dropout">The classifier's dropout probability (0.5 as published; 0 turns it off).</param>
     public static Node Define(GraphBuilder g, Node x, VggConfig config, int classes = 1000, bool batchNorm = false,
-        float width = 1f)
+        float width = 1f, float dropout = 0.5f)
     {
         var h = g.Flatten(Features(g, x, config, batchNorm, width), "flatten");
         var c = new Numbered("classifier");
-        h = g.Dropout(g.Relu(g.Linear(h, Width.Scale(4096, width), name: c.Next()), c.Next()), 0.5f, c.Next());
-        h = g.Dropout(g.Relu(g.Linear(h, Width.Scale(4096, width), name: c.Next()), c.Next()), 0.5f, c.Next());
+        h = g.Dropout(g.Relu(g.Linear(h, Width.Scale(4096, width), name: c.Next()), c.Next()), dropout, c.Next());
+        h = g.Dropout(g.Relu(g.Linear(h, Width.Scale(4096, width), name: c.Next()), c.Next()), dropout, c.Next());
         return g.Linear(h, classes, name: c.Next());
     }
 

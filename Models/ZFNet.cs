@@ -28,7 +28,9 @@ public static class ZFNet
     /// <param name="wideMiddle">conv3, conv4 and conv5 with 512, 1024 and 512 filters, the larger variant the
     /// paper also evaluates and lecture slides often call ZFNet (107,627,624 parameters), instead of 384, 384
     /// and 256.</param>
-    public static Node Define(GraphBuilder g, Node x, int classes = 1000, float width = 1f, bool wideMiddle = false)
+    /// <param name="dropout">The classifier's dropout probability (0.5 as published; 0 turns it off).</param>
+    public static Node Define(GraphBuilder g, Node x, int classes = 1000, float width = 1f, bool wideMiddle = false,
+        float dropout = 0.5f)
     {
         int C(int channels) => Width.Scale(channels, width);
         var h = g.MaxPool2d(g.Relu(g.Conv2d(x, C(96), 7, 2, 1, name: "conv1"), "relu1"), 3, 2, name: "pool1",
@@ -41,8 +43,8 @@ public static class ZFNet
         h = g.Relu(g.Conv2d(h, C(wideMiddle ? 1024 : 384), 3, padding: 1, name: "conv4"), "relu4");
         h = g.Relu(g.Conv2d(h, C(wideMiddle ? 512 : 256), 3, padding: 1, name: "conv5"), "relu5");
         h = g.Flatten(g.MaxPool2d(h, 3, 2, name: "pool5", ceilMode: true), "flatten");
-        h = g.Dropout(g.Relu(g.Linear(h, C(4096), name: "fc6"), "relu6"), 0.5f, "drop6");
-        h = g.Dropout(g.Relu(g.Linear(h, C(4096), name: "fc7"), "relu7"), 0.5f, "drop7");
+        h = g.Dropout(g.Relu(g.Linear(h, C(4096), name: "fc6"), "relu6"), dropout, "drop6");
+        h = g.Dropout(g.Relu(g.Linear(h, C(4096), name: "fc7"), "relu7"), dropout, "drop7");
         return g.Linear(h, classes, name: "fc8");
     }
 }

@@ -34,8 +34,10 @@ def write_safetensors(path, tensors, metadata):
     blobs = []
     offset = 0
     for name, tensor in tensors.items():
-        data = tensor.detach().to(torch.float32).contiguous().numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
+        # Floats are written as F32; integers (a batch norm's num_batches_tracked) keep PyTorch's int64.
+        dtype = "I64" if tensor.dtype == torch.int64 else "F32"
+        data = tensor.detach().to(torch.int64 if dtype == "I64" else torch.float32).contiguous().numpy().tobytes()
+        header[name] = {"dtype": dtype, "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)
     text = json.dumps(header, separators=(",", ":")).encode()
@@ -186,4 +188,4 @@ if __name__ == "__main__":
     if "models" in what and os.path.exists(os.path.join(ROOT, "models.py")):
         sys.path.insert(0, ROOT)
         import models
-        models.write_all(record)
+        models.write_all(record, write_safetensors)
