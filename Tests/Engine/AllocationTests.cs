@@ -1,3 +1,4 @@
+using GpuCnn.Engine;
 using GpuCnn.Engine.Optimizers;
 using GpuCnn.Engine.Training;
 using GpuCnn.Kernels.Cpu;
@@ -22,6 +23,23 @@ public sealed class AllocationTests
             "sgd" => new Sgd(net.Parameters(), 0.01f, momentum: 0.9f),
             _ => new Adadelta(net.Parameters()),
         };
+        AssertWarmStepsAllocateNothing(net, optimizer);
+    }
+
+    [Fact]
+    public void WarmTrainingStepWithBatchNormAndLrnAllocatesNoManagedMemory()
+    {
+        // Batch norm keeps per-plane and per-channel scratch, LRN per-worker strips: both must be reused.
+        using var acc = new CpuAccelerator();
+        var model = new Sequential(new Conv2d(6, 5, Padding: 2), new BatchNorm2d(), new ReLU(),
+            new LocalResponseNorm(5, 5e-4f, 0.75f, 2f), new MaxPool2d(2), new Flatten(), new Linear(10));
+        using var net = model.Build(new Shape(1, 28, 28), acc, maxBatch: 16, seed: 0);
+        using var optimizer = new Sgd(net.Parameters(), 0.01f, momentum: 0.9f);
+        AssertWarmStepsAllocateNothing(net, optimizer);
+    }
+
+    private static void AssertWarmStepsAllocateNothing(Network net, Optimizer optimizer)
+    {
         using var trainer = new Trainer(net, optimizer);
         var (inputs, labels) = CheckpointTests.RandomBatch(16);
         for (var i = 0; i < 3; i++)
