@@ -38,6 +38,9 @@ public sealed class NormalizationOracleTests
         ["size3-c6-beta1"] = new(1, 6, 70, 3, 0.6f, 1f, 1.5f),
         ["alexnet-c16-27x27"] = new(2, 16, 27 * 27, 5, 5e-4f, 0.75f, 2f),
         ["size5-c9-1x1"] = new(5, 9, 1, 5, 1f, 0.75f, 1f),
+
+        // Wide planes: the CPU backend cuts each image into strips (here one of 1632 positions and a rest).
+        ["size5-c40-45x45-strips"] = new(2, 40, 45 * 45, 5, 1f, 0.75f, 2f),
     };
 
     public static TheoryData<string, string> BatchNormData => Accelerators.Cross(BatchNormCases.Keys);
