@@ -552,7 +552,8 @@ public abstract class Accelerator : IDisposable
         CheckRange(y, 0, g.OutputLength, nameof(y));
     }
 
-    private void CheckChannels(int channels, params DeviceBuffer?[] buffers)
+    // A span, not an array: the check runs in every training step, which must allocate nothing.
+    private void CheckChannels(int channels, params ReadOnlySpan<DeviceBuffer?> buffers)
     {
         foreach (var buffer in buffers)
         {

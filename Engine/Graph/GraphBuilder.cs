@@ -61,7 +61,8 @@ public sealed class GraphBuilder
     public Node LocalResponseNorm(Node x, int size, float alpha = 1e-4f, float beta = 0.75f, float k = 1f,
         string? name = null) => size >= 1 && k > 0 && alpha >= 0
         ? Register(new LocalResponseNormNode(x, size, alpha, beta, k), name, "lrn")
-        : throw new GraphException($"LocalResponseNorm needs size >= 1, k > 0 and alpha >= 0; got {size}, {k}, {alpha}.");
+        : throw new GraphException(
+            $"LocalResponseNorm needs size >= 1, k > 0 and alpha >= 0; got {size}, {k}, {alpha}.");
 
     /// <summary>The mean of each channel, (C, H, W) to (C, 1, 1).</summary>
     public Node GlobalAvgPool2d(Node x, string? name = null) => Register(new GlobalAvgPool2dNode(x), name, "gap");

@@ -58,6 +58,23 @@ public sealed record Pad2d(int Top, int Left, int Bottom, int Right, PaddingMode
         g.Pad2d(x, Top, Left, Bottom, Right, Mode, Value, name);
 }
 
+/// <summary>Batch normalisation over channels (PyTorch's BatchNorm2d; its parameters and running statistics are
+/// <c>i.weight</c>, <c>i.bias</c>, <c>i.running_mean</c>, <c>i.running_var</c>).</summary>
+public sealed record BatchNorm2d(float Eps = 1e-5f, float Momentum = 0.1f, bool Affine = true) : Layer
+{
+    /// <inheritdoc />
+    public override Node Apply(GraphBuilder g, Node x, string name) => g.BatchNorm2d(x, Eps, Momentum, Affine, name);
+}
+
+/// <summary>Local response normalisation across <paramref name="Size"/> channels (PyTorch's LocalResponseNorm:
+/// alpha is divided by the size).</summary>
+public sealed record LocalResponseNorm(int Size, float Alpha = 1e-4f, float Beta = 0.75f, float K = 1f) : Layer
+{
+    /// <inheritdoc />
+    public override Node Apply(GraphBuilder g, Node x, string name) =>
+        g.LocalResponseNorm(x, Size, Alpha, Beta, K, name);
+}
+
 /// <summary>max(0, x).</summary>
 public sealed record ReLU : Layer
 {

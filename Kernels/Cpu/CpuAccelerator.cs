@@ -15,6 +15,8 @@ public sealed unsafe class CpuAccelerator : Accelerator
     private readonly Pool2dCpu pool;
     private readonly Pad2dCpu pad;
     private readonly ChannelCopyCpu channelCopy;
+    private readonly BatchNormCpu batchNorm;
+    private readonly LrnCpu lrn;
     private readonly GemmJob gemm = new();
 
     /// <summary>Creates the accelerator with one worker per logical core, or <paramref name="threads"/>.</summary>
@@ -32,6 +34,8 @@ public sealed unsafe class CpuAccelerator : Accelerator
         pool = new Pool2dCpu(workers);
         pad = new Pad2dCpu(workers);
         channelCopy = new ChannelCopyCpu(workers);
+        batchNorm = new BatchNormCpu(workers);
+        lrn = new LrnCpu(workers, new CpuScratch(count));
     }
 
     /// <inheritdoc />
@@ -216,30 +220,35 @@ public sealed unsafe class CpuAccelerator : Accelerator
 
     private static float* PtrOrNull(DeviceBuffer? buffer) => buffer is null ? null : Cpu(buffer).Pointer;
 
-    // ---- normalisation, padding, concatenation: kernels to come ----
-
     /// <inheritdoc />
     protected override void BatchNormForwardTrainingCore(in BatchNormGeometry g, DeviceBuffer x, DeviceBuffer? gamma,
         DeviceBuffer? beta, DeviceBuffer y, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer runningMean,
-        DeviceBuffer runningVar, float momentum, float eps) => throw new NotImplementedException();
+        DeviceBuffer runningVar, float momentum, float eps) =>
+        batchNorm.ForwardTraining(g, Ptr(x), PtrOrNull(gamma), PtrOrNull(beta), Ptr(y), Ptr(saveMean),
+            Ptr(saveInvStd), Ptr(runningMean), Ptr(runningVar), momentum, eps);
 
     /// <inheritdoc />
     protected override void BatchNormForwardInferenceCore(in BatchNormGeometry g, DeviceBuffer x, DeviceBuffer? gamma,
         DeviceBuffer? beta, DeviceBuffer runningMean, DeviceBuffer runningVar, float eps, DeviceBuffer y) =>
-        throw new NotImplementedException();
+        batchNorm.ForwardInference(g, Ptr(x), PtrOrNull(gamma), PtrOrNull(beta), Ptr(runningMean), Ptr(runningVar),
+            eps, Ptr(y));
 
     /// <inheritdoc />
     protected override void BatchNormBackwardCore(in BatchNormGeometry g, DeviceBuffer x, DeviceBuffer dy,
         DeviceBuffer? gamma, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? dx, DeviceBuffer? dgamma,
-        DeviceBuffer? dbeta) => throw new NotImplementedException();
+        DeviceBuffer? dbeta) =>
+        batchNorm.Backward(g, Ptr(x), Ptr(dy), PtrOrNull(gamma), Ptr(saveMean), Ptr(saveInvStd), PtrOrNull(dx),
+            PtrOrNull(dgamma), PtrOrNull(dbeta));
 
     /// <inheritdoc />
     protected override void LrnForwardCore(in LrnGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer scale) =>
-        throw new NotImplementedException();
+        lrn.Forward(g, Ptr(x), Ptr(y), Ptr(scale));
 
     /// <inheritdoc />
     protected override void LrnBackwardCore(in LrnGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer scale,
-        DeviceBuffer dy, DeviceBuffer dx) => throw new NotImplementedException();
+        DeviceBuffer dy, DeviceBuffer dx) => lrn.Backward(g, Ptr(x), Ptr(y), Ptr(scale), Ptr(dy), Ptr(dx));
+
+    // ---- padding, concatenation: kernels to come ----
 
     /// <inheritdoc />
     protected override void Pad2dForwardCore(in Pad2dGeometry g, DeviceBuffer x, DeviceBuffer y) =>

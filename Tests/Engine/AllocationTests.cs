@@ -43,6 +43,18 @@ public sealed class AllocationTests
         AssertWarmStepsAllocateNothing(net, optimizer);
     }
 
+    [Fact]
+    public void WarmTrainingStepWithBatchNormAndLrnAllocatesNoManagedMemory()
+    {
+        // Batch norm keeps per-plane and per-channel scratch, LRN per-worker strips: both must be reused.
+        using var acc = new CpuAccelerator();
+        var model = new Sequential(new Conv2d(6, 5, Padding: 2), new BatchNorm2d(), new ReLU(),
+            new LocalResponseNorm(5, 5e-4f, 0.75f, 2f), new MaxPool2d(2), new Flatten(), new Linear(10));
+        using var net = model.Build(new Shape(1, 28, 28), acc, maxBatch: 16, seed: 0);
+        using var optimizer = new Sgd(net.Parameters(), 0.01f, momentum: 0.9f);
+        AssertWarmStepsAllocateNothing(net, optimizer);
+    }
+
     private static void AssertWarmStepsAllocateNothing(Network net, Optimizer optimizer)
     {
         using var trainer = new Trainer(net, optimizer);

@@ -53,6 +53,36 @@ public sealed class CheckpointTests() : CpuFileTest("gpucnn-ckpt")
     }
 
     [Fact]
+    public void BatchNormRunningStatisticsSurviveARoundTrip()
+    {
+        var path = Path.Combine(dir, "bn.safetensors");
+        var g = new GraphBuilder();
+        var bn = g.BatchNorm2d(g.Conv2d(g.Input(new Shape(1, 6, 6)), 4, 3));
+        using var net = g.Build(bn, acc, maxBatch: 2, seed: 1);
+        var input = Enumerable.Range(0, 2 * 36).Select(i => MathF.Sin(i * 0.7f) + 0.5f).ToArray();
+        net.Forward(input, 2);
+        net.Forward(input, 2);
+        Checkpoint.Save(path, net);
+
+        var (tensors, _) = SafeTensors.Read(path);
+        var runningMean = tensors.Single(t => t.Name == "bn1.running_mean");
+        var runningVar = tensors.Single(t => t.Name == "bn1.running_var");
+        Assert.Equal([4], runningMean.Shape);
+        Assert.Equal(net.States().Single(s => s.Name == "bn1.running_mean").ToArray(), runningMean.Data);
+        Assert.Equal(net.States().Single(s => s.Name == "bn1.running_var").ToArray(), runningVar.Data);
+
+        // Two training passes moved the statistics from their start (0 and 1); a fresh network starts there.
+        Assert.All(runningMean.Data, v => Assert.NotEqual(0f, v));
+        using var copy = g.Build(bn, acc, maxBatch: 2, seed: 2);
+        Assert.All(copy.States()[0].ToArray(), v => Assert.Equal(0f, v));
+        Checkpoint.Load(path, copy);
+
+        Assert.Equal(runningMean.Data, copy.States()[0].ToArray());
+        Assert.Equal(runningVar.Data, copy.States()[1].ToArray());
+        Assert.Equal(net.Predict(input, 2), copy.Predict(input, 2));
+    }
+
+    [Fact]
     public void TruncatedFileIsAnErrorNamingTheFile()
     {
         var path = Path.Combine(dir, "cut.safetensors");

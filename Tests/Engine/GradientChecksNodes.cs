@@ -9,10 +9,10 @@ using Xunit;
 namespace GpuCnn.Tests.Engine;
 
 /// <summary>
-/// Each node type in a one-node graph whose input requires a gradient: the gradients a network's backward pass
-/// leaves in the input and in every parameter (conv and linear weight and bias) against central differences of
-/// the network's own forward pass, in float on each accelerator. This checks how a node wires its kernels: which
-/// buffer it hands to which argument, the batch it passes, what it skips.
+/// Each node type in a one-node graph whose input requires a gradient (and one short chain): the gradients a
+/// network's backward pass leaves in the input and in every parameter (conv, linear and batch norm weight and bias)
+/// against central differences of the network's own forward pass, in float on each accelerator. This checks how a
+/// node wires its kernels: which buffer it hands to which argument, the batch it passes, what it skips.
 /// </summary>
 public sealed class GradientChecksNodes
 {
@@ -90,6 +90,18 @@ public sealed class GradientChecksNodes
             var a = g.Conv2d(x, 2, 1);
             return g.Concat([a, a]);
         }),
+        ["batchnorm"] = new(new Shape(3, 4, 5), Smooth, ["bn1.weight", "bn1.bias"], (g, x) => g.BatchNorm2d(x)),
+        ["batchnorm-without-affine"] = new(new Shape(2, 3, 2), Smooth, [],
+            (g, x) => g.BatchNorm2d(x, affine: false)),
+        ["lrn-alexnet"] = new(new Shape(7, 3, 4), Smooth, [], (g, x) => g.LocalResponseNorm(x, 5, 5e-4f, 0.75f, 2f)),
+        ["lrn-size2-large-alpha"] = new(new Shape(5, 2, 3), Smooth, [],
+            (g, x) => g.LocalResponseNorm(x, 2, 2f, 0.75f, 1f)),
+
+        // The batch norm's output feeds the ReLU; this input keeps every value of it at least 0.1 from the kink
+        // (checked below), farther than any single step of 0.01 moves it.
+        ["conv-bn-relu"] = new(new Shape(2, 3, 3), count => RandomTensors.Uniform(count, 23),
+            ["conv1.weight", "conv1.bias", "bn1.weight", "bn1.bias"],
+            (g, x) => g.Relu(g.BatchNorm2d(g.Conv2d(x, 2, 2))), KinkMargin: 0.1f),
     };
 
     public static TheoryData<string, string> Data => Accelerators.Cross(Cases.Keys);
@@ -121,6 +133,12 @@ public sealed class GradientChecksNodes
         }
 
         net.Forward(Batch);
+        if (item.KinkMargin > 0)
+        {
+            var kinkInput = Head(net.OutputOf(output.Inputs[0]), outputLength);
+            Assert.All(kinkInput, v => Assert.True(Math.Abs(v) > item.KinkMargin, $"{v} lies near the kink at 0"));
+        }
+
         acc.CopyFromHost(Array.ConvertAll(r, v => (float)v), net.GradOf(output)!);
         net.Backward(output);
 
@@ -144,5 +162,5 @@ public sealed class GradientChecksNodes
     private static float[] AwayFromZero(int count) => RandomTensors.AwayFromZero(count, 1, 0.05f);
 
     private sealed record NodeCase(Shape Input, Func<int, float[]> Data, string[] Parameters,
-        Func<GraphBuilder, Node, Node> Make, bool Eval = false);
+        Func<GraphBuilder, Node, Node> Make, bool Eval = false, float KinkMargin = 0);
 }

@@ -22,6 +22,11 @@ public sealed class GradientChecksOps
 
     public static TheoryData<string, string> PoolData => Accelerators.Cross(GradientChecksReference.PoolCases.Keys);
 
+    public static TheoryData<string, string> BatchNormData =>
+        Accelerators.Cross(GradientChecksReference.BatchNormCases.Keys);
+
+    public static TheoryData<string, string> LrnData => Accelerators.Cross(GradientChecksReference.LrnCases.Keys);
+
     public static TheoryData<string, string> ActivationData =>
         Accelerators.Cross(Enum.GetNames<ActivationKind>());
 
@@ -86,6 +91,53 @@ public sealed class GradientChecksOps
             acc.AvgPool2dForward(g, xb, y);
             return FiniteDifferences.Dot(y.ToArray(), r.ToDouble());
         }, LinearStep), dx, $"avg pool {name} dx");
+    }
+
+    [Theory]
+    [MemberData(nameof(BatchNormData))]
+    public void BatchNormGradientsMatchCentralDifferences(string accelerator, string name)
+    {
+        var g = GradientChecksReference.BatchNormCases[name];
+        var (x, gamma, beta) = (RandomTensors.Uniform(g.Length, 19), RandomTensors.Uniform(g.C, 20, 0.5f, 1.5f),
+            RandomTensors.Uniform(g.C, 21));
+        var r = RandomTensors.Uniform(g.Length, 22);
+        using var acc = Accelerators.Create(accelerator);
+        var (xb, gb, bb, y) = (acc.Upload(x), acc.Upload(gamma), acc.Upload(beta), acc.Allocate(g.Length));
+        var (mean, invStd, runningMean, runningVar) = (acc.Allocate(g.C), acc.Allocate(g.C), acc.Filled(g.C, 0f),
+            acc.Filled(g.C, 1f));
+        double Loss()
+        {
+            acc.BatchNormForwardTraining(g, xb, gb, bb, y, mean, invStd, runningMean, runningVar, 0.1f, 1e-5f);
+            return FiniteDifferences.Dot(y.ToArray(), r.ToDouble());
+        }
+
+        Loss();
+        var (dx, dgamma, dbeta) = (acc.Filled(g.Length, 0f), acc.Filled(g.C, 0f), acc.Filled(g.C, 0f));
+        acc.BatchNormBackward(g, xb, acc.Upload(r), gb, mean, invStd, dx, dgamma, dbeta);
+
+        // y is linear in gamma and beta, so those take the large step.
+        Check(FiniteDifferences.Gradient(acc, xb, x, Loss, SmoothStep), dx, $"batch norm {name} dx");
+        Check(FiniteDifferences.Gradient(acc, gb, gamma, Loss, LinearStep), dgamma, $"batch norm {name} dgamma");
+        Check(FiniteDifferences.Gradient(acc, bb, beta, Loss, LinearStep), dbeta, $"batch norm {name} dbeta");
+    }
+
+    [Theory]
+    [MemberData(nameof(LrnData))]
+    public void LrnGradientMatchesCentralDifferences(string accelerator, string name)
+    {
+        var g = GradientChecksReference.LrnCases[name];
+        var (x, r) = (RandomTensors.Uniform(g.Length, 23, -2f, 2f), RandomTensors.Uniform(g.Length, 24));
+        using var acc = Accelerators.Create(accelerator);
+        var (xb, y, scale, dx) = (acc.Upload(x), acc.Allocate(g.Length), acc.Allocate(g.Length),
+            acc.Filled(g.Length, 0f));
+        acc.LrnForward(g, xb, y, scale);
+        acc.LrnBackward(g, xb, y, scale, acc.Upload(r), dx);
+
+        Check(FiniteDifferences.Gradient(acc, xb, x, () =>
+        {
+            acc.LrnForward(g, xb, y, scale);
+            return FiniteDifferences.Dot(y.ToArray(), r.ToDouble());
+        }, SmoothStep), dx, $"lrn {name} dx");
     }
 
     [Theory]

@@ -30,7 +30,25 @@ public sealed class GradientChecksReference
         ["k2x3-s1x2-pad1"] = new(1, 3, 6, 5, 2, 3, 1, 2, 1, 1),
     };
 
+    internal static readonly Dictionary<string, BatchNormGeometry> BatchNormCases = new()
+    {
+        ["n2-c3-2x2"] = new(2, 3, 4),
+        ["n5-c2-1x1"] = new(5, 2, 1),
+    };
+
+    // Alpha large enough that the window's cross terms carry real weight in the gradient.
+    internal static readonly Dictionary<string, LrnGeometry> LrnCases = new()
+    {
+        ["size2-c4"] = new(2, 4, 3, 2, 1.5f, 0.75f, 1f),
+        ["size5-c3"] = new(1, 3, 4, 5, 2f, 0.6f, 1.5f),
+        ["size3-c6"] = new(2, 6, 2, 3, 1f, 0.75f, 2f),
+    };
+
     public static TheoryData<string> ConvNames => new(ConvCases.Keys);
+
+    public static TheoryData<string> BatchNormNames => new(BatchNormCases.Keys);
+
+    public static TheoryData<string> LrnNames => new(LrnCases.Keys);
 
     public static TheoryData<string> PoolNames => new(PoolCases.Keys);
 
@@ -146,6 +164,37 @@ public sealed class GradientChecksReference
             FiniteDifferences.Gradient(logits,
                 () => Scale * ReferenceOps.SoftmaxCrossEntropy(logits, labels, Rows, Classes, Scale).LossSum, Step),
             "dlogits");
+    }
+
+    [Theory]
+    [MemberData(nameof(BatchNormNames))]
+    public void BatchNormGradientsAreDerivatives(string name)
+    {
+        const double Eps = 1e-5;
+        var g = BatchNormCases[name];
+        var x = RandomTensors.Uniform(g.Length, 21).ToDouble();
+        var (gamma, beta) = (RandomTensors.Uniform(g.C, 22, 0.5f, 1.5f).ToDouble(),
+            RandomTensors.Uniform(g.C, 23).ToDouble());
+        var r = RandomTensors.Uniform(g.Length, 24).ToDouble();
+        double Loss() => FiniteDifferences.Dot(ReferenceNormalization.BatchNormTraining(g, x, gamma, beta,
+            new double[g.C], new double[g.C], 0.1, Eps).Y, r);
+
+        var (dx, dgamma, dbeta) = ReferenceNormalization.BatchNormBackward(g, x, r, gamma, Eps);
+        Check(dx, FiniteDifferences.Gradient(x, Loss, Step), $"batch norm {name} dx");
+        Check(dgamma, FiniteDifferences.Gradient(gamma, Loss, Step), $"batch norm {name} dgamma");
+        Check(dbeta, FiniteDifferences.Gradient(beta, Loss, Step), $"batch norm {name} dbeta");
+    }
+
+    [Theory]
+    [MemberData(nameof(LrnNames))]
+    public void LrnGradientIsDerivative(string name)
+    {
+        var g = LrnCases[name];
+        var x = RandomTensors.Uniform(g.Length, 25, -2f, 2f).ToDouble();
+        var r = RandomTensors.Uniform(g.Length, 26).ToDouble();
+
+        Check(ReferenceNormalization.LrnBackward(g, x, r), FiniteDifferences.Gradient(x,
+            () => FiniteDifferences.Dot(ReferenceNormalization.LrnForward(g, x).Y, r), Step), $"lrn {name} dx");
     }
 
     /// <summary>Gradients of sum(r * (alpha op(A) op(B))) with respect to A and B as stored: d op(A) =

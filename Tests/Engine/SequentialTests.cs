@@ -74,4 +74,29 @@ public sealed class SequentialTests
         var input = Enumerable.Range(0, 2 * 144).Select(i => MathF.Cos(i * 0.29f)).ToArray();
         Assert.Equal(b.Predict(input, 2), a.Predict(input, 2));
     }
+
+    [Fact]
+    public void NormalizationLayersMatchTheFunctionalGraphAndKeepPyTorchNames()
+    {
+        using var acc = new CpuAccelerator(1);
+        var sequential = new Sequential(new Conv2d(6, 3, Padding: 1), new BatchNorm2d(Momentum: 0.2f), new ReLU(),
+            new LocalResponseNorm(3, Alpha: 0.5f, K: 2f), new BatchNorm2d(Affine: false));
+        using var a = sequential.Build(new Shape(2, 5, 5), acc, maxBatch: 3, seed: 4);
+        var g = new GraphBuilder();
+        var x = g.Input(new Shape(2, 5, 5));
+        var functional = g.BatchNorm2d(g.LocalResponseNorm(g.Relu(g.BatchNorm2d(g.Conv2d(x, 6, 3, padding: 1),
+            momentum: 0.2f)), 3, 0.5f, 0.75f, 2f), affine: false);
+        using var b = g.Build(functional, acc, maxBatch: 3, seed: 4);
+        var input = Enumerable.Range(0, 3 * 50).Select(i => MathF.Sin(i * 0.37f)).ToArray();
+
+        Assert.Equal(["0.weight", "0.bias", "1.weight", "1.bias"], a.Parameters().Select(p => p.Name));
+        Assert.Equal(["1.running_mean", "1.running_var", "4.running_mean", "4.running_var"],
+            a.States().Select(s => s.Name));
+
+        // Same layers, hyper-parameters and seed: the same outputs and the same running statistics after a step.
+        a.Forward(input, 3);
+        b.Forward(input, 3);
+        Assert.Equal(b.OutputOf(b.Output).ToArray(), a.OutputOf(a.Output).ToArray());
+        Assert.Equal(b.States().SelectMany(s => s.ToArray()), a.States().SelectMany(s => s.ToArray()));
+    }
 }

@@ -1,0 +1,361 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using GpuCnn.Kernels.Cpu;
+
+namespace GpuCnn.Kernels.Ops;
+
+/// <summary>
+/// Batch normalisation on the CPU in three steps: per-plane sums over every (n, c) plane, in parallel; their
+/// combination per channel, in double on the calling thread; then an element-wise pass over the planes, in
+/// parallel. Splitting by plane rather than by channel keeps every core busy when channels are few (an RGB input)
+/// or the batch is one image.
+/// </summary>
+/// <remarks>
+/// A plane's sums run in float vector lanes over blocks of <see cref="Block"/> values and the block totals add up
+/// in double, so no float sum covers more than a few dozen terms. The forward statistics subtract the plane's first
+/// value before summing (a shift), so a mean far from zero does not cancel the variance away, and planes combine
+/// exactly: M2 = sum of the planes' M2 + Inner * sum of (plane mean - mean)^2. Each plane is summed the same way
+/// whichever worker takes it, and the combination runs in a fixed order, so results do not depend on the threads.
+/// </remarks>
+internal sealed unsafe class BatchNormCpu : IParallelJob
+{
+    // Values per float block sum: with two accumulators of Vector<float>.Count lanes each lane adds at most
+    // Block / (2 * lanes) terms (16 with 256-bit vectors), bounding its rounding error by as many float epsilons.
+    private const int Block = 256;
+
+    // Below this many elements per work item, waking a second core costs more than it saves.
+    private const int MinItemElements = 1 << 14;
+
+    private readonly CpuWorkers workers;
+    private double[] planeStats = [];
+    private float[] coefficients = [];
+    private double* stats;
+    private float* coefA;
+    private float* coefB;
+    private float* coefC;
+    private BatchNormGeometry g;
+    private Step step;
+    private int planesPerItem;
+    private float* x;
+    private float* y;
+    private float* dy;
+    private float* dx;
+    private float* mean;
+
+    public BatchNormCpu(CpuWorkers workers) => this.workers = workers;
+
+    private enum Step
+    {
+        // stats[2p] = mean of plane p, stats[2p+1] = its sum of squared deviations
+        Statistics,
+
+        // stats[2p] = sum of dy over plane p, stats[2p+1] = sum of dy * (x - mean[c])
+        GradientSums,
+
+        // y = (x - mean[c]) * coefA[c] + coefB[c]
+        Normalize,
+
+        // dx += coefA[c] * ((dy - coefB[c]) - (x - mean[c]) * coefC[c])
+        InputGradient,
+    }
+
+    // x:(N,C,Inner) y:(N,C,Inner); per-channel tensors (C); gamma and beta may be null (1 and 0).
+    public void ForwardTraining(in BatchNormGeometry geometry, float* input, float* gamma, float* beta, float* output,
+        float* saveMean, float* saveInvStd, float* runningMean, float* runningVar, float momentum, float eps)
+    {
+        Prepare(geometry);
+        x = input;
+        Launch(Step.Statistics);
+
+        int n = g.N, c = g.C;
+        double inner = g.Inner, count = (double)g.N * g.Inner;
+        for (var ch = 0; ch < c; ch++)
+        {
+            var sumOfMeans = 0.0;
+            for (var i = 0; i < n; i++)
+            {
+                sumOfMeans += stats[2 * (i * c + ch)];
+            }
+
+            var mu = sumOfMeans / n;
+            var m2 = 0.0;
+            for (var i = 0; i < n; i++)
+            {
+                var p = i * c + ch;
+                var d = stats[2 * p] - mu;
+                m2 += stats[2 * p + 1] + inner * d * d;
+            }
+
+            // PyTorch normalises with the biased variance and tracks the unbiased one; a single value per channel
+            // has no unbiased variance, and then the biased one (zero) is tracked rather than a division by zero.
+            var variance = m2 / count;
+            var unbiased = count > 1 ? m2 / (count - 1) : variance;
+            var invStd = 1.0 / Math.Sqrt(variance + eps);
+            saveMean[ch] = (float)mu;
+            saveInvStd[ch] = (float)invStd;
+            runningMean[ch] = (float)((1.0 - momentum) * runningMean[ch] + momentum * mu);
+            runningVar[ch] = (float)((1.0 - momentum) * runningVar[ch] + momentum * unbiased);
+            SetAffine(ch, gamma, beta, invStd);
+        }
+
+        mean = saveMean;
+        y = output;
+        Launch(Step.Normalize);
+    }
+
+    // x:(N,C,Inner) y:(N,C,Inner) with the running statistics.
+    public void ForwardInference(in BatchNormGeometry geometry, float* input, float* gamma, float* beta,
+        float* runningMean, float* runningVar, float eps, float* output)
+    {
+        Prepare(geometry);
+        for (var ch = 0; ch < g.C; ch++)
+        {
+            SetAffine(ch, gamma, beta, 1.0 / Math.Sqrt((double)runningVar[ch] + eps));
+        }
+
+        mean = runningMean;
+        x = input;
+        y = output;
+        Launch(Step.Normalize);
+    }
+
+    // x, dy, dx:(N,C,Inner) +=; dgamma, dbeta:(C) +=; any of dx, dgamma, dbeta may be null.
+    public void Backward(in BatchNormGeometry geometry, float* input, float* dOutput, float* gamma, float* saveMean,
+        float* saveInvStd, float* dInput, float* dgamma, float* dbeta)
+    {
+        Prepare(geometry);
+        x = input;
+        dy = dOutput;
+        mean = saveMean;
+        Launch(Step.GradientSums);
+
+        int n = g.N, c = g.C;
+        var count = (double)g.N * g.Inner;
+        for (var ch = 0; ch < c; ch++)
+        {
+            double sumDy = 0, sumDyXmu = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var p = i * c + ch;
+                sumDy += stats[2 * p];
+                sumDyXmu += stats[2 * p + 1];
+            }
+
+            double invStd = saveInvStd[ch];
+            if (dbeta != null)
+            {
+                dbeta[ch] += (float)sumDy;
+            }
+
+            if (dgamma != null)
+            {
+                dgamma[ch] += (float)(invStd * sumDyXmu);
+            }
+
+            // dx = k (dy - sum(dy)/M - xhat sum(dy xhat)/M) with k = gamma invStd and xhat = (x - mean) invStd,
+            // as k ((dy - mean(dy)) - (x - mean) invStd^2 sum(dy (x - mean))/M): the differences come first, so
+            // that a channel whose values are all equal (or a single value) gets exactly zero.
+            coefA[ch] = (float)((gamma == null ? 1.0 : gamma[ch]) * invStd);
+            coefB[ch] = (float)(sumDy / count);
+            coefC[ch] = (float)(invStd * invStd * sumDyXmu / count);
+        }
+
+        if (dInput != null)
+        {
+            dx = dInput;
+            Launch(Step.InputGradient);
+        }
+    }
+
+    public void Run(int index, int worker)
+    {
+        int planes = g.N * g.C, inner = g.Inner;
+        for (int p = index * planesPerItem, end = Math.Min(planes, p + planesPerItem); p < end; p++)
+        {
+            var ch = p % g.C;
+            var offset = (long)p * inner;
+            switch (step)
+            {
+                case Step.Statistics:
+                {
+                    var shift = x[offset];
+                    ShiftedSums(x + offset, inner, shift, out var sum, out var squares);
+                    stats[2 * p] = shift + sum / inner;
+                    stats[2 * p + 1] = Math.Max(0.0, squares - sum * sum / inner);
+                    break;
+                }
+
+                case Step.GradientSums:
+                {
+                    GradientSums(dy + offset, x + offset, inner, mean[ch], out var sumDy, out var sumDyXmu);
+                    stats[2 * p] = sumDy;
+                    stats[2 * p + 1] = sumDyXmu;
+                    break;
+                }
+
+                case Step.Normalize:
+                    Normalize(x + offset, y + offset, inner, mean[ch], coefA[ch], coefB[ch]);
+                    break;
+
+                default:
+                    InputGradient(x + offset, dy + offset, dx + offset, inner, coefA[ch], coefB[ch], coefC[ch],
+                        mean[ch]);
+                    break;
+            }
+        }
+    }
+
+    // y = (x - mean) * scale + beta with scale = gamma invStd, rounded once from double. NOTE: the mean is
+    // subtracted first rather than folded into the shift (x * scale + (beta - mean * scale)), which would cancel
+    // catastrophically when invStd is large: a channel of equal values gives exactly beta.
+    private void SetAffine(int ch, float* gamma, float* beta, double invStd)
+    {
+        coefA[ch] = (float)((gamma == null ? 1.0 : gamma[ch]) * invStd);
+        coefB[ch] = beta == null ? 0f : beta[ch];
+    }
+
+    // Grows the plane and channel scratch on the calling thread, before any work is dispatched.
+    private void Prepare(in BatchNormGeometry geometry)
+    {
+        g = geometry;
+        stats = Ensure(ref planeStats, 2 * g.N * g.C);
+        var channels = Ensure(ref coefficients, 3 * g.C);
+        coefA = channels;
+        coefB = channels + g.C;
+        coefC = channels + 2 * g.C;
+    }
+
+    private void Launch(Step what)
+    {
+        step = what;
+        var planes = g.N * g.C;
+        var items = (int)Math.Clamp((long)planes * g.Inner / MinItemElements, 1, Math.Min(planes, workers.Count * 4));
+        planesPerItem = (planes + items - 1) / items;
+        workers.Run(this, (planes + planesPerItem - 1) / planesPerItem);
+    }
+
+    private static T* Ensure<T>(ref T[] array, int length)
+        where T : unmanaged
+    {
+        if (array.Length < length)
+        {
+            array = GC.AllocateUninitializedArray<T>(length, pinned: true);
+        }
+
+        return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+    }
+
+    // sum = sum of (v - shift), squares = sum of (v - shift)^2 over v[0..n).
+    private static void ShiftedSums(float* v, int n, float shift, out double sum, out double squares)
+    {
+        int lanes = Vector<float>.Count, i = 0;
+        var s = new Vector<float>(shift);
+        sum = squares = 0;
+        while (n - i >= lanes)
+        {
+            var end = i + Math.Min(Block, (n - i) / lanes * lanes);
+            Vector<float> sum0 = default, sum1 = default, sq0 = default, sq1 = default;
+            for (; i + 2 * lanes <= end; i += 2 * lanes)
+            {
+                var d0 = Vector.Load(v + i) - s;
+                var d1 = Vector.Load(v + i + lanes) - s;
+                sum0 += d0;
+                sq0 += d0 * d0;
+                sum1 += d1;
+                sq1 += d1 * d1;
+            }
+
+            if (i < end)
+            {
+                var d = Vector.Load(v + i) - s;
+                sum0 += d;
+                sq0 += d * d;
+                i += lanes;
+            }
+
+            sum += Vector.Sum(sum0 + sum1);
+            squares += Vector.Sum(sq0 + sq1);
+        }
+
+        for (; i < n; i++)
+        {
+            double d = v[i] - shift;
+            sum += d;
+            squares += d * d;
+        }
+    }
+
+    // sumDy = sum of dy, sumDyXmu = sum of dy * (x - mu) over [0..n).
+    private static void GradientSums(float* dy, float* x, int n, float mu, out double sumDy, out double sumDyXmu)
+    {
+        int lanes = Vector<float>.Count, i = 0;
+        var m = new Vector<float>(mu);
+        sumDy = sumDyXmu = 0;
+        while (n - i >= lanes)
+        {
+            var end = i + Math.Min(Block, (n - i) / lanes * lanes);
+            Vector<float> g0 = default, g1 = default, p0 = default, p1 = default;
+            for (; i + 2 * lanes <= end; i += 2 * lanes)
+            {
+                var d0 = Vector.Load(dy + i);
+                var d1 = Vector.Load(dy + i + lanes);
+                g0 += d0;
+                p0 += d0 * (Vector.Load(x + i) - m);
+                g1 += d1;
+                p1 += d1 * (Vector.Load(x + i + lanes) - m);
+            }
+
+            if (i < end)
+            {
+                var d = Vector.Load(dy + i);
+                g0 += d;
+                p0 += d * (Vector.Load(x + i) - m);
+                i += lanes;
+            }
+
+            sumDy += Vector.Sum(g0 + g1);
+            sumDyXmu += Vector.Sum(p0 + p1);
+        }
+
+        for (; i < n; i++)
+        {
+            sumDy += dy[i];
+            sumDyXmu += dy[i] * (x[i] - mu);
+        }
+    }
+
+    // y = (x - mu) a + b
+    private static void Normalize(float* x, float* y, int n, float mu, float a, float b)
+    {
+        int lanes = Vector<float>.Count, i = 0;
+        var (vm, va, vb) = (new Vector<float>(mu), new Vector<float>(a), new Vector<float>(b));
+        for (; i + lanes <= n; i += lanes)
+        {
+            ((Vector.Load(x + i) - vm) * va + vb).Store(y + i);
+        }
+
+        for (; i < n; i++)
+        {
+            y[i] = (x[i] - mu) * a + b;
+        }
+    }
+
+    // dx += a ((dy - b) - (x - mu) c)
+    private static void InputGradient(float* x, float* dy, float* dx, int n, float a, float b, float c, float mu)
+    {
+        int lanes = Vector<float>.Count, i = 0;
+        var (va, vb, vc, vm) = (new Vector<float>(a), new Vector<float>(b), new Vector<float>(c),
+            new Vector<float>(mu));
+        for (; i + lanes <= n; i += lanes)
+        {
+            var step = va * ((Vector.Load(dy + i) - vb) - (Vector.Load(x + i) - vm) * vc);
+            (Vector.Load(dx + i) + step).Store(dx + i);
+        }
+
+        for (; i < n; i++)
+        {
+            dx[i] += a * ((dy[i] - b) - (x[i] - mu) * c);
+        }
+    }
+}
