@@ -8,13 +8,21 @@ namespace GpuCnn.Engine.Nodes;
 /// channel is normalised with its batch mean and variance and the running statistics follow them by
 /// <see cref="Momentum"/>; in evaluation mode the running statistics normalise. Parameters <c>weight</c> (gamma,
 /// starting at 1) and <c>bias</c> (beta, starting at 0) when affine; state <c>running_mean</c> and
-/// <c>running_var</c>.
+/// <c>running_var</c>. Backward after an evaluation-mode forward pass differentiates that pass, in which the
+/// statistics are constants (as PyTorch does: fine-tuning with frozen batch-norm statistics).
 /// </summary>
 public sealed class BatchNorm2dNode : Node
 {
     private DeviceBuffer? saveMean;
     private DeviceBuffer? saveInvStd;
     private bool lastForwardTrained;
+
+    // Evaluation-mode backward: zeros and ones per channel, 1/sqrt(running_var + eps), and dy scaled per channel.
+    private DeviceBuffer? zeros;
+    private DeviceBuffer? ones;
+    private DeviceBuffer? evalInvStd;
+    private DeviceBuffer? evalScratch;
+    private int maxBatch;
 
     internal BatchNorm2dNode(Node input, float eps, float momentum, bool affine)
         : base(input)
@@ -69,14 +77,22 @@ public sealed class BatchNorm2dNode : Node
     {
         saveMean = accelerator.AllocateZeroed(OutputShape[0]);
         saveInvStd = accelerator.AllocateZeroed(OutputShape[0]);
+        zeros = accelerator.AllocateZeroed(OutputShape[0]);
+        ones = accelerator.Allocate(OutputShape[0]);
+        accelerator.Fill(ones, 1f);
+        evalInvStd = accelerator.AllocateZeroed(OutputShape[0]);
+        this.maxBatch = maxBatch;
     }
 
     /// <inheritdoc />
     protected internal override void ReleaseState()
     {
-        saveMean?.Release();
-        saveInvStd?.Release();
-        saveMean = saveInvStd = null;
+        foreach (var buffer in new[] { saveMean, saveInvStd, zeros, ones, evalInvStd, evalScratch })
+        {
+            buffer?.Release();
+        }
+
+        saveMean = saveInvStd = zeros = ones = evalInvStd = evalScratch = null;
     }
 
     /// <inheritdoc />
@@ -101,13 +117,6 @@ public sealed class BatchNorm2dNode : Node
     /// <inheritdoc />
     protected internal override void Backward(RunContext context)
     {
-        if (!lastForwardTrained)
-        {
-            throw new InvalidOperationException(
-                $"Node '{Name}' (BatchNorm2d) ran its last forward pass in evaluation mode; backward needs the batch " +
-                "statistics of a training-mode forward pass.");
-        }
-
         var dgamma = Affine && Parameters[0].RequiresGrad ? Parameters[0].Grad : null;
         var dbeta = Affine && Parameters[1].RequiresGrad ? Parameters[1].Grad : null;
         var dx = InGrad(0);
@@ -116,7 +125,42 @@ public sealed class BatchNorm2dNode : Node
             return;
         }
 
-        context.Accelerator.BatchNormBackward(Geometry(context.Batch), In(0), OutGrad,
-            Affine ? Parameters[0].Value : null, saveMean!, saveInvStd!, dx, dgamma, dbeta);
+        var gamma = Affine ? Parameters[0].Value : null;
+        if (lastForwardTrained)
+        {
+            context.Accelerator.BatchNormBackward(Geometry(context.Batch), In(0), OutGrad, gamma, saveMean!,
+                saveInvStd!, dx, dgamma, dbeta);
+        }
+        else
+        {
+            EvaluationBackward(context, gamma, dx, dgamma, dbeta);
+        }
+    }
+
+    // y = gamma * (x - running_mean) * s + beta with s = 1/sqrt(running_var + eps) constant: dx += dy * gamma * s,
+    // dgamma += sum(dy * (x - running_mean) * s), dbeta += sum(dy). The kernels of the forward passes compute it.
+    private void EvaluationBackward(RunContext context, DeviceBuffer? gamma, DeviceBuffer? dx, DeviceBuffer? dgamma,
+        DeviceBuffer? dbeta)
+    {
+        var acc = context.Accelerator;
+        var channels = OutputShape[0];
+        var g = Geometry(context.Batch);
+        // s per channel: the inference kernel applied to ones with mean 0.
+        acc.BatchNormForwardInference(new BatchNormGeometry(1, channels, 1), ones!, null, null, zeros!,
+            States[1].Value, Eps, evalInvStd!);
+        if (dgamma is not null || dbeta is not null)
+        {
+            // With the running mean and s as the saved statistics and no dx, the training backward sums exactly
+            // dy * xhat and dy per channel.
+            acc.BatchNormBackward(g, In(0), OutGrad, gamma, States[0].Value, evalInvStd!, null, dgamma, dbeta);
+        }
+
+        if (dx is not null)
+        {
+            // The first evaluation-mode backward takes a buffer from the pool; later ones reuse it.
+            evalScratch ??= acc.Allocate(maxBatch * OutputShape.Size);
+            acc.BatchNormForwardInference(g, OutGrad, gamma, null, zeros!, States[1].Value, Eps, evalScratch);
+            acc.AddInto(evalScratch, dx, g.Length);
+        }
     }
 }

@@ -91,6 +91,8 @@ public sealed class GradientChecksNodes
             return g.Concat([a, a]);
         }),
         ["batchnorm"] = new(new Shape(3, 4, 5), Smooth, ["bn1.weight", "bn1.bias"], (g, x) => g.BatchNorm2d(x)),
+        ["batchnorm-in-eval-mode"] = new(new Shape(3, 4, 5), Smooth, ["bn1.weight", "bn1.bias"],
+            (g, x) => g.BatchNorm2d(x), Eval: true),
         ["batchnorm-without-affine"] = new(new Shape(2, 3, 2), Smooth, [],
             (g, x) => g.BatchNorm2d(x, affine: false)),
         ["lrn-alexnet"] = new(new Shape(7, 3, 4), Smooth, [], (g, x) => g.LocalResponseNorm(x, 5, 5e-4f, 0.75f, 2f)),

@@ -264,16 +264,16 @@ class GoogLeNet(nn.Module):
 
 def write_all(record, write_safetensors):
     cases = [
-        ("alexnet", lambda: alexnet(7, 1 / 32), (3, 3, 67, 67), {"width": 1 / 32}),
-        ("alexnet-paper", lambda: AlexNetPaper(7, 1 / 32), (3, 3, 67, 67), {"width": 1 / 32}),
-        ("zfnet", lambda: ZFNet(7, 1 / 32), (3, 3, 64, 64), {"width": 1 / 32}),
-        ("vgg-a-lrn", lambda: vgg("ALrn", 7, 1 / 32), (3, 3, 32, 32), {"config": "ALrn", "width": 1 / 32}),
-        ("vgg-c", lambda: vgg("C", 7, 1 / 32), (3, 3, 32, 32), {"config": "C", "width": 1 / 32}),
-        ("vgg16-cifar", lambda: vgg_cifar("D", 10, 1 / 16), (3, 3, 32, 32), {"config": "D", "width": 1 / 16}),
-        ("resnet18-cifar", lambda: ResNet(Basic, [2, 2, 2, 2], 10, 4, True), (3, 3, 32, 32), {"base": 4}),
-        ("resnet50", lambda: ResNet(Bottleneck, [3, 4, 6, 3], 7, 2, False), (3, 3, 64, 64), {"base": 2}),
-        ("googlenet", lambda: GoogLeNet(7, 1 / 16), (3, 3, 32, 32), {"width": 1 / 16}),
-        ("densenet121", lambda: DenseNet(2, (6, 12, 24, 16), 4, 4, 0, 7), (3, 3, 32, 32),
+        ("alexnet", lambda: alexnet(7, 1 / 32), (2, 3, 67, 67), {"width": 1 / 32}),
+        ("alexnet-paper", lambda: AlexNetPaper(7, 1 / 32), (2, 3, 67, 67), {"width": 1 / 32}),
+        ("zfnet", lambda: ZFNet(7, 1 / 32), (2, 3, 64, 64), {"width": 1 / 32}),
+        ("vgg-a-lrn", lambda: vgg("ALrn", 7, 1 / 32), (2, 3, 32, 32), {"config": "ALrn", "width": 1 / 32}),
+        ("vgg-c", lambda: vgg("C", 7, 1 / 32), (2, 3, 32, 32), {"config": "C", "width": 1 / 32}),
+        ("vgg16-cifar", lambda: vgg_cifar("D", 10, 1 / 16), (4, 3, 32, 32), {"config": "D", "width": 1 / 16}),
+        ("resnet18-cifar", lambda: ResNet(Basic, [2, 2, 2, 2], 10, 4, True), (4, 3, 32, 32), {"base": 4}),
+        ("resnet50", lambda: ResNet(Bottleneck, [3, 4, 6, 3], 7, 2, False), (4, 3, 64, 64), {"base": 2}),
+        ("googlenet", lambda: GoogLeNet(7, 1 / 16), (4, 3, 64, 64), {"width": 1 / 16}),
+        ("densenet121", lambda: DenseNet(2, (6, 12, 24, 16), 4, 4, 0, 7), (4, 3, 64, 64),
          {"growth": 2, "init": 4}),
     ]
     for name, make, shape, args in cases:
