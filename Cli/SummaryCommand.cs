@@ -16,9 +16,14 @@ internal static class SummaryCommand
         {
             Description = "Outputs of the classifier head (default: the model's own, 10 or 1000)",
         };
+        var batch = new Option<int>("--batch")
+        {
+            Description = "Batch size for the training-step memory in the totals",
+            DefaultValueFactory = _ => 64,
+        };
         var command = new Command("summary", "Print a model's layers, shapes, parameters and multiply-adds")
         {
-            model, classes,
+            model, classes, batch,
         };
         command.SetAction(parse =>
         {
@@ -29,7 +34,13 @@ internal static class SummaryCommand
                 return 2;
             }
 
-            Console.Write(ModelZoo.Summary(parse.GetValue(model)!, count).ToText());
+            if (parse.GetValue(batch) < 1)
+            {
+                Console.Error.WriteLine($"--batch must be at least 1, got {parse.GetValue(batch)}.");
+                return 2;
+            }
+
+            Console.Write(ModelZoo.Summary(parse.GetValue(model)!, count).ToText(parse.GetValue(batch)));
             return 0;
         });
         return command;

@@ -248,7 +248,7 @@ public sealed unsafe class CpuAccelerator : Accelerator
     protected override void LrnBackwardCore(in LrnGeometry g, DeviceBuffer x, DeviceBuffer y, DeviceBuffer scale,
         DeviceBuffer dy, DeviceBuffer dx) => lrn.Backward(g, Ptr(x), Ptr(y), Ptr(scale), Ptr(dy), Ptr(dx));
 
-    // ---- padding, concatenation: kernels to come ----
+    // ---- padding and concatenation ----
 
     /// <inheritdoc />
     protected override void Pad2dForwardCore(in Pad2dGeometry g, DeviceBuffer x, DeviceBuffer y) =>

@@ -631,7 +631,7 @@ public sealed unsafe class OpenCLAccelerator : Accelerator
         Elementwise(Call("lrn_backward").Mem(x).Mem(y).Mem(scale).Mem(dy).Mem(dx).Ints(g.C, g.Inner, g.Size)
             .Float(g.Alpha).Float(g.Beta).Int(g.Length), g.Length);
 
-    // ---- padding, concatenation: kernels to come ----
+    // ---- padding and concatenation ----
 
     /// <inheritdoc />
     protected override void Pad2dForwardCore(in Pad2dGeometry g, DeviceBuffer x, DeviceBuffer y) =>
