@@ -25,7 +25,7 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
     private int imagesPerItem;
 
     // Columns a work item's GEMM should have at least: below this the 32-wide register tile runs mostly empty.
-    private const int TargetColumns = 256;
+    private const int TargetColumns = 512;
 
     public Conv2dCpu(CpuWorkers workers, CpuScratch scratch)
     {
