@@ -25,6 +25,13 @@ public sealed class NormalizationOracleTests
         ["n4-c6-1x1-after-pooling"] = (new(4, 6, 1), 0.5f),
         ["n2-c3-56x56"] = (new(2, 3, 56 * 56), 0f),
         ["n8-c2-33x33-offset5"] = (new(8, 2, 33 * 33), 5f),
+
+        // 16 channels or more of planes below 64 values: the CPU backend's forward statistics run channel by
+        // channel rather than plane by plane.
+        ["n5-c32-4x4-channelwise"] = (new(5, 32, 16), 0f),
+        ["n1-c17-1x1-channelwise"] = (new(1, 17, 1), 0f),
+        ["n40-c20-7x7-channelwise-offset3"] = (new(40, 20, 49), 3f),
+        ["n3-c16-30x30-offset3"] = (new(3, 16, 900), 3f),
     };
 
     private static readonly Dictionary<string, LrnGeometry> LrnCases = new()

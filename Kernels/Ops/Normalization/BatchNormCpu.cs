@@ -6,17 +6,18 @@ using GpuCnn.Kernels.Cpu;
 namespace GpuCnn.Kernels.Ops;
 
 /// <summary>
-/// Batch normalisation on the CPU in three steps: per-plane sums over every (n, c) plane, in parallel; their
-/// combination per channel, in double on the calling thread; then an element-wise pass over the planes, in
-/// parallel. Splitting by plane rather than by channel keeps every core busy when channels are few (an RGB input)
-/// or the batch is one image.
+/// Batch normalisation on the CPU in three steps: sums in parallel, their combination per channel in double on the
+/// calling thread, then an element-wise pass over the (n, c) planes in parallel. Sums run per plane, so that every
+/// core has work even for an RGB input and memory is read in order; the forward statistics of many small planes
+/// run per channel instead, where a plane's own bookkeeping would cost more than its sums.
 /// </summary>
 /// <remarks>
-/// A plane's sums run in float vector lanes over blocks of <see cref="Block"/> values and the block totals add up
-/// in double, so no float sum covers more than a few dozen terms. The forward statistics subtract the plane's first
-/// value before summing (a shift), so a mean far from zero does not cancel the variance away, and planes combine
-/// exactly: M2 = sum of the planes' M2 + Inner * sum of (plane mean - mean)^2. Each plane is summed the same way
-/// whichever worker takes it, and the combination runs in a fixed order, so results do not depend on the threads.
+/// Sums run in float vector lanes over blocks of <see cref="Block"/> values and the block totals add up in double,
+/// so no float sum covers more than a few dozen terms. The forward statistics subtract the first value of what
+/// they sum before summing (a shift), so a mean far from zero does not cancel the variance away, and planes combine
+/// exactly: M2 = sum of the planes' M2 + Inner * sum of (plane mean - mean)^2. Each channel or plane is summed the
+/// same way whichever worker takes it and the combination runs in a fixed order, so the results do not depend on
+/// the number of threads.
 /// </remarks>
 internal sealed unsafe class BatchNormCpu : IParallelJob
 {
@@ -27,6 +28,10 @@ internal sealed unsafe class BatchNormCpu : IParallelJob
     // Below this many elements per work item, waking a second core costs more than it saves.
     private const int MinItemElements = 1 << 14;
 
+    // Forward statistics of small planes (ResNet's 7x7, a CIFAR network's 4x4) are summed channel by channel.
+    private const int ChannelWiseMinChannels = 16;
+    private const int ChannelWiseMaxInner = 64;
+
     private readonly CpuWorkers workers;
     private double[] planeStats = [];
     private float[] coefficients = [];
@@ -36,7 +41,8 @@ internal sealed unsafe class BatchNormCpu : IParallelJob
     private float* coefC;
     private BatchNormGeometry g;
     private Step step;
-    private int planesPerItem;
+    private bool channelWise;
+    private int unitsPerItem;
     private float* x;
     private float* y;
     private float* dy;
@@ -47,10 +53,10 @@ internal sealed unsafe class BatchNormCpu : IParallelJob
 
     private enum Step
     {
-        // stats[2p] = mean of plane p, stats[2p+1] = its sum of squared deviations
+        // stats[2u] = mean of unit u (a channel or a plane), stats[2u+1] = its sum of squared deviations
         Statistics,
 
-        // stats[2p] = sum of dy over plane p, stats[2p+1] = sum of dy * (x - mean[c])
+        // stats[2u] = sum of dy over unit u, stats[2u+1] = sum of dy * (x - mean[c])
         GradientSums,
 
         // y = (x - mean[c]) * coefA[c] + coefB[c]
@@ -66,25 +72,26 @@ internal sealed unsafe class BatchNormCpu : IParallelJob
     {
         Prepare(geometry);
         x = input;
+        channelWise = g.C >= ChannelWiseMinChannels && g.Inner < ChannelWiseMaxInner;
         Launch(Step.Statistics);
 
-        int n = g.N, c = g.C;
-        double inner = g.Inner, count = (double)g.N * g.Inner;
+        int units = channelWise ? 1 : g.N, c = g.C;
+        double perUnit = channelWise ? g.PerChannel : g.Inner, count = g.PerChannel;
         for (var ch = 0; ch < c; ch++)
         {
             var sumOfMeans = 0.0;
-            for (var i = 0; i < n; i++)
+            for (var u = 0; u < units; u++)
             {
-                sumOfMeans += stats[2 * (i * c + ch)];
+                sumOfMeans += stats[2 * (u * c + ch)];
             }
 
-            var mu = sumOfMeans / n;
+            var mu = sumOfMeans / units;
             var m2 = 0.0;
-            for (var i = 0; i < n; i++)
+            for (var u = 0; u < units; u++)
             {
-                var p = i * c + ch;
-                var d = stats[2 * p] - mu;
-                m2 += stats[2 * p + 1] + inner * d * d;
+                var at = 2 * (u * c + ch);
+                var d = stats[at] - mu;
+                m2 += stats[at + 1] + perUnit * d * d;
             }
 
             // PyTorch normalises with the biased variance and tracks the unbiased one; a single value per channel
@@ -130,16 +137,16 @@ internal sealed unsafe class BatchNormCpu : IParallelJob
         mean = saveMean;
         Launch(Step.GradientSums);
 
-        int n = g.N, c = g.C;
-        var count = (double)g.N * g.Inner;
+        int units = channelWise ? 1 : g.N, c = g.C;
+        double count = g.PerChannel;
         for (var ch = 0; ch < c; ch++)
         {
             double sumDy = 0, sumDyXmu = 0;
-            for (var i = 0; i < n; i++)
+            for (var u = 0; u < units; u++)
             {
-                var p = i * c + ch;
-                sumDy += stats[2 * p];
-                sumDyXmu += stats[2 * p + 1];
+                var at = 2 * (u * c + ch);
+                sumDy += stats[at];
+                sumDyXmu += stats[at + 1];
             }
 
             double invStd = saveInvStd[ch];
@@ -170,27 +177,33 @@ internal sealed unsafe class BatchNormCpu : IParallelJob
 
     public void Run(int index, int worker)
     {
-        int planes = g.N * g.C, inner = g.Inner;
-        for (int p = index * planesPerItem, end = Math.Min(planes, p + planesPerItem); p < end; p++)
+        // Unit u is channel u (channel-wise sums) or plane u = n * C + c; either way its slot in stats is u.
+        var reduction = step is Step.Statistics or Step.GradientSums;
+        var units = reduction && channelWise ? g.C : g.N * g.C;
+        var (planes, stride) = reduction && channelWise ? (g.N, (long)g.C * g.Inner) : (1, 0L);
+        var inner = g.Inner;
+        for (int u = index * unitsPerItem, end = Math.Min(units, u + unitsPerItem); u < end; u++)
         {
-            var ch = p % g.C;
-            var offset = (long)p * inner;
+            var ch = u % g.C;
+            var offset = (long)u * inner;
             switch (step)
             {
                 case Step.Statistics:
                 {
                     var shift = x[offset];
-                    ShiftedSums(x + offset, inner, shift, out var sum, out var squares);
-                    stats[2 * p] = shift + sum / inner;
-                    stats[2 * p + 1] = Math.Max(0.0, squares - sum * sum / inner);
+                    double count = (long)planes * inner;
+                    ShiftedSums(x + offset, planes, stride, inner, shift, out var sum, out var squares);
+                    stats[2 * u] = shift + sum / count;
+                    stats[2 * u + 1] = Math.Max(0.0, squares - sum * sum / count);
                     break;
                 }
 
                 case Step.GradientSums:
                 {
-                    GradientSums(dy + offset, x + offset, inner, mean[ch], out var sumDy, out var sumDyXmu);
-                    stats[2 * p] = sumDy;
-                    stats[2 * p + 1] = sumDyXmu;
+                    GradientSums(dy + offset, x + offset, planes, stride, inner, mean[ch], out var sumDy,
+                        out var sumDyXmu);
+                    stats[2 * u] = sumDy;
+                    stats[2 * u + 1] = sumDyXmu;
                     break;
                 }
 
@@ -215,10 +228,11 @@ internal sealed unsafe class BatchNormCpu : IParallelJob
         coefB[ch] = beta == null ? 0f : beta[ch];
     }
 
-    // Grows the plane and channel scratch on the calling thread, before any work is dispatched.
+    // Grows the unit and channel scratch on the calling thread, before any work is dispatched.
     private void Prepare(in BatchNormGeometry geometry)
     {
         g = geometry;
+        channelWise = false;
         stats = Ensure(ref planeStats, 2 * g.N * g.C);
         var channels = Ensure(ref coefficients, 3 * g.C);
         coefA = channels;
@@ -229,10 +243,10 @@ internal sealed unsafe class BatchNormCpu : IParallelJob
     private void Launch(Step what)
     {
         step = what;
-        var planes = g.N * g.C;
-        var items = (int)Math.Clamp((long)planes * g.Inner / MinItemElements, 1, Math.Min(planes, workers.Count * 4));
-        planesPerItem = (planes + items - 1) / items;
-        workers.Run(this, (planes + planesPerItem - 1) / planesPerItem);
+        var units = channelWise && what is Step.Statistics or Step.GradientSums ? g.C : g.N * g.C;
+        var items = (int)Math.Clamp((long)g.Length / MinItemElements, 1, Math.Min(units, workers.Count * 4));
+        unitsPerItem = (units + items - 1) / items;
+        workers.Run(this, (units + unitsPerItem - 1) / unitsPerItem);
     }
 
     private static T* Ensure<T>(ref T[] array, int length)
@@ -246,17 +260,18 @@ internal sealed unsafe class BatchNormCpu : IParallelJob
         return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
     }
 
-    // sum = sum of (v - shift), squares = sum of (v - shift)^2 over v[0..n).
-    private static void ShiftedSums(float* v, int n, float shift, out double sum, out double squares)
+    // sum = sum of (v - shift), squares = sum of (v - shift)^2 over v[0..n) of each of the planes, stride apart.
+    private static void ShiftedSums(float* v, int planes, long stride, int n, float shift, out double sum,
+        out double squares)
     {
-        int lanes = Vector<float>.Count, i = 0;
+        int lanes = Vector<float>.Count, pending = 0;
         var s = new Vector<float>(shift);
-        sum = squares = 0;
-        while (n - i >= lanes)
+        Vector<float> sum0 = default, sum1 = default, sq0 = default, sq1 = default;
+        double total = 0, totalSquares = 0;
+        for (var p = 0; p < planes; p++, v += stride)
         {
-            var end = i + Math.Min(Block, (n - i) / lanes * lanes);
-            Vector<float> sum0 = default, sum1 = default, sq0 = default, sq1 = default;
-            for (; i + 2 * lanes <= end; i += 2 * lanes)
+            var i = 0;
+            for (; i + 2 * lanes <= n; i += 2 * lanes)
             {
                 var d0 = Vector.Load(v + i) - s;
                 var d1 = Vector.Load(v + i + lanes) - s;
@@ -264,39 +279,48 @@ internal sealed unsafe class BatchNormCpu : IParallelJob
                 sq0 += d0 * d0;
                 sum1 += d1;
                 sq1 += d1 * d1;
+                if ((pending += 2 * lanes) >= Block)
+                {
+                    Flush(ref total, ref sum0, ref sum1);
+                    Flush(ref totalSquares, ref sq0, ref sq1);
+                    pending = 0;
+                }
             }
 
-            if (i < end)
+            if (i + lanes <= n)
             {
                 var d = Vector.Load(v + i) - s;
                 sum0 += d;
                 sq0 += d * d;
+                pending += lanes;
                 i += lanes;
             }
 
-            sum += Vector.Sum(sum0 + sum1);
-            squares += Vector.Sum(sq0 + sq1);
+            for (; i < n; i++)
+            {
+                double d = v[i] - shift;
+                total += d;
+                totalSquares += d * d;
+            }
         }
 
-        for (; i < n; i++)
-        {
-            double d = v[i] - shift;
-            sum += d;
-            squares += d * d;
-        }
+        Flush(ref total, ref sum0, ref sum1);
+        Flush(ref totalSquares, ref sq0, ref sq1);
+        (sum, squares) = (total, totalSquares);
     }
 
-    // sumDy = sum of dy, sumDyXmu = sum of dy * (x - mu) over [0..n).
-    private static void GradientSums(float* dy, float* x, int n, float mu, out double sumDy, out double sumDyXmu)
+    // sumDy = sum of dy, sumDyXmu = sum of dy * (x - mu) over [0..n) of each of the planes, stride apart.
+    private static void GradientSums(float* dy, float* x, int planes, long stride, int n, float mu,
+        out double sumDy, out double sumDyXmu)
     {
-        int lanes = Vector<float>.Count, i = 0;
+        int lanes = Vector<float>.Count, pending = 0;
         var m = new Vector<float>(mu);
-        sumDy = sumDyXmu = 0;
-        while (n - i >= lanes)
+        Vector<float> g0 = default, g1 = default, p0 = default, p1 = default;
+        double totalDy = 0, totalDyXmu = 0;
+        for (var p = 0; p < planes; p++, dy += stride, x += stride)
         {
-            var end = i + Math.Min(Block, (n - i) / lanes * lanes);
-            Vector<float> g0 = default, g1 = default, p0 = default, p1 = default;
-            for (; i + 2 * lanes <= end; i += 2 * lanes)
+            var i = 0;
+            for (; i + 2 * lanes <= n; i += 2 * lanes)
             {
                 var d0 = Vector.Load(dy + i);
                 var d1 = Vector.Load(dy + i + lanes);
@@ -304,25 +328,41 @@ internal sealed unsafe class BatchNormCpu : IParallelJob
                 p0 += d0 * (Vector.Load(x + i) - m);
                 g1 += d1;
                 p1 += d1 * (Vector.Load(x + i + lanes) - m);
+                if ((pending += 2 * lanes) >= Block)
+                {
+                    Flush(ref totalDy, ref g0, ref g1);
+                    Flush(ref totalDyXmu, ref p0, ref p1);
+                    pending = 0;
+                }
             }
 
-            if (i < end)
+            if (i + lanes <= n)
             {
                 var d = Vector.Load(dy + i);
                 g0 += d;
                 p0 += d * (Vector.Load(x + i) - m);
+                pending += lanes;
                 i += lanes;
             }
 
-            sumDy += Vector.Sum(g0 + g1);
-            sumDyXmu += Vector.Sum(p0 + p1);
+            for (; i < n; i++)
+            {
+                totalDy += dy[i];
+                totalDyXmu += dy[i] * (x[i] - mu);
+            }
         }
 
-        for (; i < n; i++)
-        {
-            sumDy += dy[i];
-            sumDyXmu += dy[i] * (x[i] - mu);
-        }
+        Flush(ref totalDy, ref g0, ref g1);
+        Flush(ref totalDyXmu, ref p0, ref p1);
+        (sumDy, sumDyXmu) = (totalDy, totalDyXmu);
+    }
+
+    // Adds a block's lanes to the double total and starts the block afresh.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Flush(ref double total, ref Vector<float> a, ref Vector<float> b)
+    {
+        total += Vector.Sum(a + b);
+        a = b = default;
     }
 
     // y = (x - mu) a + b
