@@ -23,14 +23,9 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
     private int partialLength;
     private int partitions;
     private int imagesPerItem;
-    private int rowsPerChunk;
 
     // Columns a work item's GEMM should have at least: below this the 32-wide register tile runs mostly empty.
     private const int TargetColumns = 512;
-
-    // A large map is unfolded a band of output rows at a time, so that the band's columns (about this many bytes)
-    // stay in the core's L2 cache between the unfolding and the GEMM that reads them.
-    private const int BandBytes = 512 * 1024;
 
     public Conv2dCpu(CpuWorkers workers, CpuScratch scratch)
     {
@@ -135,13 +130,6 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
         else if (!g.IsPointwise)
         {
             scratch.Reserve(ColumnRows * pq);
-        }
-
-        rowsPerChunk = g.P;
-        if (imagesPerItem == 1 && !g.IsPointwise && (long)ColumnRows * pq * sizeof(float) > BandBytes)
-        {
-            var columns = Math.Max(TargetColumns / 2, BandBytes / (ColumnRows * sizeof(float)));
-            rowsPerChunk = Math.Clamp(columns / g.Q, 1, g.P);
         }
 
         x = input;
@@ -271,23 +259,10 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
         var col = g.IsPointwise ? null : scratch.ForWorker(worker, rows * pq);
         for (var group = 0; group < g.Groups; group++)
         {
-            var groupInput = image + (long)group * g.CPerGroup * g.H * g.W;
-            var weight = w + (long)group * kg * rows;
-            if (col == null)
-            {
-                CpuGemm.Sgemm(false, false, kg, pq, rows, 1f, weight, rows, groupInput, pq, 0f,
-                    output + (long)group * kg * pq, pq, parallel: false);
-                continue;
-            }
+            var source = Unfold(image + (long)group * g.CPerGroup * g.H * g.W, col);
 
-            for (var p0 = 0; p0 < g.P; p0 += rowsPerChunk)
-            {
-                var p1 = Math.Min(g.P, p0 + rowsPerChunk);
-                var cols = (p1 - p0) * g.Q;
-                Im2Col(groupInput, col, cols, p0, p1);
-                CpuGemm.Sgemm(false, false, kg, cols, rows, 1f, weight, rows, col, cols, 0f,
-                    output + (long)group * kg * pq + p0 * g.Q, pq, parallel: false);
-            }
+            CpuGemm.Sgemm(false, false, kg, pq, rows, 1f, w + (long)group * kg * rows, rows, source, pq, 0f,
+                output + (long)group * kg * pq, pq, parallel: false);
         }
 
         if (b != null)
@@ -317,14 +292,8 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
             }
             else
             {
-                for (var p0 = 0; p0 < g.P; p0 += rowsPerChunk)
-                {
-                    var p1 = Math.Min(g.P, p0 + rowsPerChunk);
-                    var cols = (p1 - p0) * g.Q;
-                    CpuGemm.Sgemm(true, false, rows, cols, kg, 1f, weight, rows, dyGroup + p0 * g.Q, pq, 0f, col,
-                        cols, false);
-                    Col2ImAdd(col, dGroup, cols, p0, p1);
-                }
+                CpuGemm.Sgemm(true, false, rows, pq, kg, 1f, weight, rows, dyGroup, pq, 0f, col, pq, false);
+                Col2ImAdd(col, dGroup, pq);
             }
         }
     }
@@ -339,23 +308,10 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
         var col = g.IsPointwise ? null : scratch.ForWorker(worker, rows * pq);
         for (var group = 0; group < g.Groups; group++)
         {
-            var groupInput = image + (long)group * g.CPerGroup * g.H * g.W;
-            var dyGroup = dOutput + (long)group * kg * pq;
-            var dWeight = partial + (long)group * kg * rows;
-            if (col == null)
-            {
-                CpuGemm.Sgemm(false, true, kg, rows, pq, 1f, dyGroup, pq, groupInput, pq, 1f, dWeight, rows, false);
-                continue;
-            }
+            var source = Unfold(image + (long)group * g.CPerGroup * g.H * g.W, col);
 
-            for (var p0 = 0; p0 < g.P; p0 += rowsPerChunk)
-            {
-                var p1 = Math.Min(g.P, p0 + rowsPerChunk);
-                var cols = (p1 - p0) * g.Q;
-                Im2Col(groupInput, col, cols, p0, p1);
-                CpuGemm.Sgemm(false, true, kg, rows, cols, 1f, dyGroup + p0 * g.Q, pq, col, cols, 1f, dWeight, rows,
-                    false);
-            }
+            CpuGemm.Sgemm(false, true, kg, rows, pq, 1f, dOutput + (long)group * kg * pq, pq, source, pq, 1f,
+                partial + (long)group * kg * rows, rows, false);
         }
 
         if (b != null)
@@ -368,12 +324,22 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
         }
     }
 
-    // col[(c*R + r)*S + s, (p - pStart)*Q + q] = x[c, p*sh - padTop + r*dh, q*sw - padLeft + s*dw] for output rows
-    // p in [pStart, pEnd) (all of them by default), zero outside; rows of col are ld floats apart (P*Q for one whole
-    // image, less for a band of rows, more when several images sit side by side).
-    private void Im2Col(float* image, float* col, int ld, int pStart = 0, int pEnd = -1)
+    // The group's im2col matrix: the input itself for a pointwise convolution (col == null), else unfolded.
+    private float* Unfold(float* groupInput, float* col)
     {
-        pEnd = pEnd < 0 ? g.P : pEnd;
+        if (col == null)
+        {
+            return groupInput;
+        }
+
+        Im2Col(groupInput, col, g.P * g.Q);
+        return col;
+    }
+
+    // col[(c*R + r)*S + s, p*Q + q] = x[c, p*sh - padTop + r*dh, q*sw - padLeft + s*dw], zero outside; rows of
+    // col are ld floats apart (P*Q for one image alone, more when several images sit side by side).
+    private void Im2Col(float* image, float* col, int ld)
+    {
         int P = g.P, Q = g.Q;
         var row = col;
         for (var c = 0; c < g.CPerGroup; c++)
@@ -385,9 +351,9 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
                 {
                     var colOffset = s * g.DilationW - g.PadLeft;
                     QRange(colOffset, out var q0, out var q1);
-                    for (var p = pStart; p < pEnd; p++)
+                    for (var p = 0; p < P; p++)
                     {
-                        var dst = row + (p - pStart) * Q;
+                        var dst = row + p * Q;
                         var ih = p * g.StrideH - g.PadTop + r * g.DilationH;
                         if ((uint)ih >= (uint)g.H || q0 >= q1)
                         {
@@ -426,9 +392,8 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
     }
 
     // The adjoint of Im2Col: every column entry is added back to the pixel it was read from.
-    private void Col2ImAdd(float* col, float* dImage, int ld, int pStart = 0, int pEnd = -1)
+    private void Col2ImAdd(float* col, float* dImage, int ld)
     {
-        pEnd = pEnd < 0 ? g.P : pEnd;
         int P = g.P, Q = g.Q;
         var row = col;
         for (var c = 0; c < g.CPerGroup; c++)
@@ -440,7 +405,7 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
                 {
                     var colOffset = s * g.DilationW - g.PadLeft;
                     QRange(colOffset, out var q0, out var q1);
-                    for (var p = pStart; p < pEnd; p++)
+                    for (var p = 0; p < P; p++)
                     {
                         var ih = p * g.StrideH - g.PadTop + r * g.DilationH;
                         if ((uint)ih >= (uint)g.H || q0 >= q1)
@@ -449,7 +414,7 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
                         }
 
                         var dst = plane + ih * g.W + colOffset;
-                        var src = row + (p - pStart) * Q;
+                        var src = row + p * Q;
                         if (g.StrideW == 1)
                         {
                             Add(src + q0, dst + q0, q1 - q0);
