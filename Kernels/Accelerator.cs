@@ -501,18 +501,21 @@ public abstract class Accelerator : IDisposable
     protected abstract void ScaleCore(DeviceBuffer buffer, float scale, int count);
     protected abstract void Conv2dForwardCore(
         in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? b, DeviceBuffer y);
-    protected abstract void Conv2dBackwardDataCore(in Conv2dGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx);
+    protected abstract void Conv2dBackwardDataCore(
+        in Conv2dGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx);
     protected abstract void Conv2dBackwardFilterCore(
         in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw, DeviceBuffer? db);
     protected abstract void MaxPool2dForwardCore(in Pool2dGeometry g, DeviceBuffer x, DeviceBuffer y);
-    protected abstract void MaxPool2dBackwardCore(in Pool2dGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx);
+    protected abstract void MaxPool2dBackwardCore(
+        in Pool2dGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx);
     protected abstract void AvgPool2dForwardCore(in Pool2dGeometry g, DeviceBuffer x, DeviceBuffer y);
     protected abstract void AvgPool2dBackwardCore(in Pool2dGeometry g, DeviceBuffer dy, DeviceBuffer dx);
     protected abstract void ActivationForwardCore(ActivationKind kind, DeviceBuffer x, DeviceBuffer y, int count);
     protected abstract void ActivationBackwardCore(
         ActivationKind kind, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int count);
     protected abstract void SoftmaxForwardCore(DeviceBuffer x, DeviceBuffer y, int rows, int columns);
-    protected abstract void SoftmaxBackwardCore(DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int rows, int columns);
+    protected abstract void SoftmaxBackwardCore(
+        DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int rows, int columns);
     protected abstract void DropoutForwardCore(
         DeviceBuffer x, DeviceBuffer mask, DeviceBuffer y, int count, float p, ulong seed);
     protected abstract void DropoutBackwardCore(DeviceBuffer mask, DeviceBuffer dy, DeviceBuffer dx, int count);

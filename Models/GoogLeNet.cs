@@ -50,7 +50,7 @@ public static class GoogLeNet
     /// <param name="width">Multiplies every convolution's channels (1: as published).</param>
     /// <param name="paperBranch3">5x5 convolutions (pad 2) in the third branch, as the paper has them (7,005,832
     /// parameters); torchvision's weights need the default 3x3.</param>
-    /// <param name="dropout">The classifier's dropout probability (0.2, torchvision's as published; 0 turns it off).</param>
+    /// <param name="dropout">The classifier's dropout probability (0.2 as in torchvision; 0 turns it off).</param>
     public static Node Define(GraphBuilder g, Node x, int classes = 1000, float width = 1f,
         bool paperBranch3 = false, float dropout = 0.2f) =>
         Build(g, x, classes, width, paperBranch3, auxHeads: false, dropout).Logits;

@@ -145,7 +145,8 @@ public static class Checkpoint
             {
                 if (!byName.TryGetValue(OptimizerPrefix + name, out var t) || t.Data.Length != buffer.Length)
                 {
-                    throw new InvalidDataException($"{path}: optimizer state '{name}' is missing or has the wrong size.");
+                    throw new InvalidDataException(
+                        $"{path}: optimizer state '{name}' is missing or has the wrong size.");
                 }
 
                 buffer.Accelerator.CopyFromHost(t.Data, buffer);

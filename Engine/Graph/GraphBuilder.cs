@@ -40,8 +40,8 @@ public sealed class GraphBuilder
                 $"{kernel}, {stride}, {dilation}, {groups}.");
         }
 
-        return Register(new Conv2dNode(x, outChannels, kernel, kernel, stride, stride, padding, dilation, dilation, groups,
-            bias, paddingMode, paddingValue), name, "conv");
+        return Register(new Conv2dNode(x, outChannels, kernel, kernel, stride, stride, padding, dilation, dilation,
+            groups, bias, paddingMode, paddingValue), name, "conv");
     }
 
     /// <summary>Explicit padding (top, left, bottom, right) filled as <paramref name="mode"/> says.</summary>
