@@ -54,7 +54,8 @@ public abstract class Accelerator : IDisposable
         pool.Return(buffer);
     }
 
-    /// <summary>Copies host data into <paramref name="destination"/> starting at element <paramref name="offset"/>.</summary>
+    /// <summary>Copies host data into <paramref name="destination"/> starting at element <paramref name="offset"/>.
+    /// </summary>
     public void CopyFromHost(ReadOnlySpan<float> source, DeviceBuffer destination, int offset = 0)
     {
         CheckRange(destination, offset, source.Length, nameof(destination));

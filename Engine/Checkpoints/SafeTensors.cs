@@ -19,7 +19,8 @@ public static class SafeTensors
 
     /// <summary>Writes tensors and string metadata to <paramref name="path"/> atomically (temporary file, then
     /// rename), so an interrupted save never damages the previous file.</summary>
-    public static void Write(string path, IEnumerable<NamedTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
+    public static void Write(
+        string path, IEnumerable<NamedTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
         var list = tensors.ToList();
         var header = new JsonObject();
