@@ -294,6 +294,7 @@ internal static class TrainCommand
         var c = CultureInfo.InvariantCulture;
         var seed = s.Seed;
         var dataset = s.Dataset;
+        var augment = s.Augment;
         if (s.Resume is { } resumePath)
         {
             if (!File.Exists(resumePath))
@@ -328,10 +329,20 @@ internal static class TrainCommand
 
                 dataset = savedDataset;
             }
+
+            // Augmenting or not is part of the run, as the seed is.
+            var savedAugment = saved.TryGetValue(TrainingData.AugmentKey, out var augmentText) &&
+                augmentText == "true";
+            if (savedAugment != augment)
+            {
+                augment = savedAugment;
+                Console.Error.WriteLine($"--resume: {(augment ? "augmenting" : "not augmenting")} the training " +
+                    "images, as the checkpoint's run did.");
+            }
         }
 
         dataset ??= TrainingData.DefaultFor(ModelZoo.InputShape(s.Model));
-        s = s with { Seed = seed, Dataset = dataset };
+        s = s with { Seed = seed, Dataset = dataset, Augment = augment };
         if (!CheckDataset(s, digits))
         {
             return 2;
@@ -390,6 +401,11 @@ internal static class TrainCommand
         if (dataset == TrainingData.FolderName)
         {
             loop.Metadata[TrainingData.ClassNamesKey] = string.Join('/', data.Test.ClassNames);
+        }
+
+        if (s.Augment)
+        {
+            loop.Metadata[TrainingData.AugmentKey] = "true";
         }
 
         if (s.Resume is { } path)

@@ -29,6 +29,9 @@ internal sealed record TrainingData(string Name, string Directory, ImageDataset?
     /// <summary>The checkpoint metadata entry naming the dataset a model was trained on.</summary>
     public const string DatasetKey = "dataset";
 
+    /// <summary>The checkpoint metadata entry that is "true" when the run augments its training images.</summary>
+    public const string AugmentKey = "augment";
+
     /// <summary>The checkpoint metadata entry listing an image folder's classes, '/'-separated, in label order.
     /// </summary>
     public const string ClassNamesKey = "class_names";

@@ -76,6 +76,43 @@ public sealed class DatasetCliTests
     }
 
     [Fact]
+    public void ResumedAugmentedRunKeepsItsDatasetAndAugmentationAndEndsAsAnUnbrokenOne()
+    {
+        using var data = new IdxFixture();
+        Gpucnn.WriteTinyCifar10(data, perTrainFile: 4, test: 8);
+        var checkpoint = Path.Combine(data.Directory, "half.safetensors");
+
+        (int Code, string Error, double LastLoss) Train(string name, params string[] extra)
+        {
+            var metrics = Path.Combine(data.Directory, name + ".json");
+            string[] args = [.. ("train --model vgg11-cifar --batch-size 8 --limit-train 16 --device cpu").Split(' '),
+                "--data", data.Directory, "--metrics-json", metrics, .. extra];
+            var (code, _, error) = Gpucnn.Run(args);
+            if (code != 0)
+            {
+                return (code, error, double.NaN);
+            }
+
+            using var json = JsonDocument.Parse(File.ReadAllText(metrics));
+            return (code, error, json.RootElement.GetProperty("epochs").EnumerateArray().Last()
+                .GetProperty("train_loss").GetDouble());
+        }
+
+        var unbroken = Train("unbroken", "--epochs", "2", "--augment");
+        var half = Train("half", "--epochs", "1", "--augment", "--checkpoint", checkpoint);
+        // Resumed without --augment: the checkpoint's run augmented, so this one does too.
+        var resumed = Train("resumed", "--epochs", "2", "--resume", checkpoint);
+        var otherData = Train("other", "--epochs", "2", "--resume", checkpoint, "--dataset", "folder");
+
+        Assert.Equal((0, 0, 0), (unbroken.Code, half.Code, resumed.Code));
+        Assert.Contains("augmenting the training images, as the checkpoint's run did", resumed.Error);
+        Assert.Equal(unbroken.LastLoss, resumed.LastLoss);
+        Assert.NotEqual(half.LastLoss, resumed.LastLoss);
+        Assert.Equal(2, otherData.Code);
+        Assert.Contains("was trained on cifar10, not folder; pass --dataset cifar10", otherData.Error);
+    }
+
+    [Fact]
     public void ImagesOfAnotherShapeThanTheModelsInputAreRefusedNamingBoth()
     {
         using var data = new IdxFixture();
