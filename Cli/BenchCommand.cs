@@ -14,7 +14,7 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Model(mnistOnly: false);
+        var model = CommonOptions.Model(inputs: ModelInputs.Any);
         var batchSize = CommonOptions.BatchSize();
         var device = CommonOptions.Device();
         var steps = new Option<int>("--steps") { Description = "Timed steps per run", DefaultValueFactory = _ => 300 };

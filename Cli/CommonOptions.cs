@@ -9,11 +9,16 @@ namespace GpuCnn.Cli;
 /// <summary>Options several commands share.</summary>
 internal static class CommonOptions
 {
-    /// <summary>The <c>--model</c> option; commands that feed MNIST digits take only the models of MNIST's input
-    /// shape (<paramref name="mnistOnly"/>), the others every model of the zoo.</summary>
-    public static Option<string> Model(bool required = false, bool mnistOnly = true)
+    /// <summary>The <c>--model</c> option, taking the zoo's models whose input <paramref name="inputs"/> allows.
+    /// </summary>
+    public static Option<string> Model(bool required = false, ModelInputs inputs = ModelInputs.Mnist)
     {
-        string[] names = [.. ModelZoo.Names.Where(n => !mnistOnly || ModelZoo.InputShape(n).Equals(MnistShape))];
+        string[] names = [.. ModelZoo.Names.Where(n => inputs switch
+        {
+            ModelInputs.Mnist => ModelZoo.InputShape(n).Equals(TrainingData.MnistShape),
+            ModelInputs.Datasets => TrainingData.Feeds(ModelZoo.InputShape(n)),
+            _ => true,
+        })];
         var option = new Option<string>("--model")
         {
             Description = $"Model: {string.Join(", ", names)}",
@@ -23,8 +28,6 @@ internal static class CommonOptions
         option.AcceptOnlyFromAmong(names);
         return option;
     }
-
-    private static readonly Shape MnistShape = new(1, 28, 28);
 
     public static Option<string> Device()
     {
@@ -57,10 +60,39 @@ internal static class CommonOptions
         DefaultValueFactory = _ => 64,
     };
 
-    public static Option<string> Dataset()
+    /// <summary>The <c>--dataset</c> option of <c>train</c> and <c>eval</c>; null when not given, so that the
+    /// model's input shape (or the checkpoint) can choose.</summary>
+    public static Option<string?> Dataset()
     {
-        var option = new Option<string>("--dataset") { Description = "Dataset", DefaultValueFactory = _ => "mnist" };
-        option.AcceptOnlyFromAmong("mnist");
+        var option = new Option<string?>("--dataset")
+        {
+            Description = "mnist, cifar10 (the binary version's data_batch_1..5.bin and test_batch.bin) or folder " +
+                "(DIR/train and DIR/test, one sub-folder of PNGs per class, resized to the model's input); default: " +
+                "cifar10 for models of 3x32x32 input, else mnist (eval: the checkpoint's dataset)",
+        };
+        option.AcceptOnlyFromAmong([.. TrainingData.Names]);
         return option;
     }
+
+    /// <summary>The <c>--data</c> option (also <c>--data-dir</c>) of <c>train</c> and <c>eval</c>; null when not
+    /// given, so that each dataset takes its own default folder.</summary>
+    public static Option<string?> Data() => new("--data", "--data-dir")
+    {
+        HelpName = "DIR",
+        Description = "Folder of the dataset: MNIST's IDX files (fetched there when absent; default $GPUCNN_DATA_DIR " +
+            "or ./data/mnist), CIFAR-10's .bin files (default ./data/cifar-10-batches-bin) or the image folder",
+    };
+}
+
+/// <summary>Which models of the zoo a command's <c>--model</c> accepts.</summary>
+internal enum ModelInputs
+{
+    /// <summary>Models of MNIST's 1x28x28 input, for the commands that feed digits.</summary>
+    Mnist,
+
+    /// <summary>Models that one of the datasets of <c>train</c> and <c>eval</c> can feed.</summary>
+    Datasets,
+
+    /// <summary>Every model.</summary>
+    Any,
 }

@@ -10,12 +10,13 @@ using GpuCnn.Models;
 
 namespace GpuCnn.Cli;
 
-/// <summary><c>gpucnn train</c>: trains a model on MNIST with a live progress bar per epoch.</summary>
+/// <summary><c>gpucnn train</c>: trains a model on MNIST, CIFAR-10 or an image folder with a live progress bar per
+/// epoch.</summary>
 internal static class TrainCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Model();
+        var model = CommonOptions.Model(inputs: ModelInputs.Datasets);
         var dataset = CommonOptions.Dataset();
         var epochs = new Option<int>("--epochs")
         {
@@ -41,7 +42,12 @@ internal static class TrainCommand
             DefaultValueFactory = _ => 0,
         };
         var device = CommonOptions.Device();
-        var dataDir = CommonOptions.DataDir();
+        var dataDir = CommonOptions.Data();
+        var augment = new Option<bool>("--augment")
+        {
+            Description = "Augment the training images of cifar10 or folder as the standard CIFAR recipe does: pad " +
+                "by 4 with zeros, crop a random window of the input size, flip half of them left to right (seeded)",
+        };
         var checkpoint = new Option<string?>("--checkpoint")
         {
             Description = "Save the training state (parameters, optimizer, progress) here after each epoch " +
@@ -128,7 +134,8 @@ internal static class TrainCommand
         };
         var classes = new Option<int?>("--classes")
         {
-            Description = "Outputs of the classifier head (default: the number of --digits, else 10)",
+            Description = "Outputs of the classifier head (default: the number of --digits, else the dataset's " +
+                "classes)",
         };
         var digits = new Option<string?>("--digits")
         {
@@ -147,9 +154,10 @@ internal static class TrainCommand
                 "loss and accuracy per epoch), redrawn after every epoch",
         };
 
-        var command = new Command("train", "Train a model on MNIST")
+        var command = new Command("train", "Train a model on MNIST, CIFAR-10 or an image folder")
         {
-            model, dataset, epochs, batchSize, optimizer, lr, momentum, seed, device, dataDir, checkpoint, metricsJson,
+            model, dataset, epochs, batchSize, optimizer, lr, momentum, seed, device, dataDir, augment, checkpoint,
+            metricsJson,
             limit, checkpointBest, earlyStopping, minDelta, monitor, schedule, stepSize, gamma, lrPatience, clip,
             resume, logCsv, logStepsCsv, pretrained, regime, freeze, newHead, classes, digits,
             prefetch, plot,
@@ -157,8 +165,10 @@ internal static class TrainCommand
         command.SetAction(parse => Run(new Settings(
             parse.GetValue(model)!, parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(optimizer)!,
             parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(seed), parse.GetValue(device)!,
-            parse.GetValue(dataDir)!, parse.GetValue(checkpoint), parse.GetValue(metricsJson), parse.GetValue(limit))
+            parse.GetValue(dataDir), parse.GetValue(checkpoint), parse.GetValue(metricsJson), parse.GetValue(limit))
         {
+            Dataset = parse.GetValue(dataset),
+            Augment = parse.GetValue(augment),
             CheckpointBest = parse.GetValue(checkpointBest),
             EarlyStopping = parse.GetValue(earlyStopping),
             MinDelta = parse.GetValue(minDelta),
@@ -184,8 +194,12 @@ internal static class TrainCommand
     }
 
     private sealed record Settings(string Model, int Epochs, int BatchSize, string Optimizer, float? Lr, float Momentum,
-        ulong Seed, string Device, string DataDir, string? Checkpoint, string? MetricsJson, int? Limit)
+        ulong Seed, string Device, string? DataDir, string? Checkpoint, string? MetricsJson, int? Limit)
     {
+        public string? Dataset { get; init; }
+
+        public bool Augment { get; init; }
+
         public string? CheckpointBest { get; init; }
 
         public int? EarlyStopping { get; init; }
@@ -221,6 +235,7 @@ internal static class TrainCommand
         public int? Classes { get; init; }
 
         public string? Digits { get; init; }
+
         public bool Prefetch { get; init; } = true;
 
         public string? Plot { get; init; }
@@ -267,7 +282,8 @@ internal static class TrainCommand
             }
         }
 
-        var classCount = s.Classes ?? digits?.Length ?? 10;
+        // Without --classes and --digits the head gets one output per class of the dataset, known once it is read.
+        var classCount = s.Classes ?? digits?.Length;
         if (classCount < 2 || (digits is not null && classCount != digits.Length))
         {
             Console.Error.WriteLine($"--classes must be at least 2 and equal the number of --digits " +
@@ -277,6 +293,8 @@ internal static class TrainCommand
 
         var c = CultureInfo.InvariantCulture;
         var seed = s.Seed;
+        var dataset = s.Dataset;
+        var augment = s.Augment;
         if (s.Resume is { } resumePath)
         {
             if (!File.Exists(resumePath))
@@ -299,23 +317,56 @@ internal static class TrainCommand
                 seed = ulong.Parse(savedSeed, c);
                 Console.Error.WriteLine($"--resume: using the checkpoint's seed {seed} instead of {s.Seed}.");
             }
+
+            if (saved.TryGetValue(TrainingData.DatasetKey, out var savedDataset))
+            {
+                if (dataset is not null && dataset != savedDataset)
+                {
+                    Console.Error.WriteLine($"--resume: {resumePath} was trained on {savedDataset}, not {dataset}; " +
+                        $"pass --dataset {savedDataset}.");
+                    return 2;
+                }
+
+                dataset = savedDataset;
+            }
+
+            // Augmenting or not is part of the run, as the seed is.
+            var savedAugment = saved.TryGetValue(TrainingData.AugmentKey, out var augmentText) &&
+                augmentText == "true";
+            if (savedAugment != augment)
+            {
+                augment = savedAugment;
+                Console.Error.WriteLine($"--resume: {(augment ? "augmenting" : "not augmenting")} the training " +
+                    "images, as the checkpoint's run did.");
+            }
         }
 
-        s = s with { Seed = seed };
-        var (train, test) = Mnist.LoadOrFetch(s.DataDir, message => Console.Error.WriteLine(message));
-        if (digits is not null)
+        dataset ??= TrainingData.DefaultFor(ModelZoo.InputShape(s.Model));
+        s = s with { Seed = seed, Dataset = dataset, Augment = augment };
+        if (!CheckDataset(s, digits))
         {
-            train = train.SelectClasses(digits);
-            test = test.SelectClasses(digits);
+            return 2;
         }
 
+        var data = TrainingData.Load(dataset, s.DataDir, ModelZoo.InputShape(s.Model), digits, withTrain: true,
+            message => Console.Error.WriteLine(message));
+        var classes = classCount ?? data.ClassCount;
+        if (classes < Math.Max(2, data.ClassCount))
+        {
+            Console.Error.WriteLine($"{data.Title} has {data.ClassCount} classes but the head would have {classes} " +
+                "outputs; a classifier needs at least 2, and one per class.");
+            return 2;
+        }
+
+        var train = data.Train!;
         if (s.Limit is { } n)
         {
             train = train.Slice(0, Math.Min(n, train.Count));
+            data = data with { Train = train };
         }
 
         using var accelerator = Devices.Open(s.Device);
-        using var network = ModelZoo.Build(s.Model, accelerator, s.BatchSize, seed, classes: classCount);
+        using var network = ModelZoo.Build(s.Model, accelerator, s.BatchSize, seed, classes: classes);
         var transfer = s.Regime is null ? TransferRegime.FromPretrained : TransferRegimes.Parse(s.Regime);
         if (!Prepare(s, network, transfer))
         {
@@ -325,26 +376,38 @@ internal static class TrainCommand
         using var optimizer = CreateOptimizer(s.Optimizer, s.Lr, s.Momentum, network);
         optimizer.LearningRate *= transfer.LearningRateScale();
         using var trainer = new Trainer(network, optimizer);
-        var source = new MnistBatchSource(new MnistBatcher(train, s.BatchSize, shuffle: true, seed), s.Prefetch);
+        var source = data.TrainSource(s.BatchSize, seed, s.Augment, s.Prefetch);
         var callbacks = CreateCallbacks(s, source.BatchCount);
         if (s.Plot is { } plotPath)
         {
             callbacks.Add(new CurvesPlot(plotPath, string.Create(c,
-                $"{s.Model} on MNIST: {optimizer.Name}, lr {optimizer.LearningRate}, batch {s.BatchSize}"),
+                $"{s.Model} on {data.Title}: {optimizer.Name}, lr {optimizer.LearningRate}, batch {s.BatchSize}"),
                 s.Optimizer, new LossRecorder(source.BatchCount)));
         }
 
-        var loop = new FitLoop(trainer, source, MnistEvaluation.Source(test, s.BatchSize), s.Epochs, callbacks)
+        var loop = new FitLoop(trainer, source, data.TestSource(s.BatchSize), s.Epochs, callbacks)
         {
             InterruptCheckpointPath = s.Checkpoint ?? "interrupted.safetensors",
         };
         loop.Metadata["model"] = s.Model;
         loop.Metadata["seed"] = seed.ToString(c);
-        loop.Metadata[ModelZoo.ClassesKey] = classCount.ToString(c);
+        loop.Metadata[ModelZoo.ClassesKey] = classes.ToString(c);
+        loop.Metadata[TrainingData.DatasetKey] = dataset;
         if (digits is not null)
         {
             loop.Metadata["digits"] = DigitList.Format(digits);
         }
+
+        if (dataset == TrainingData.FolderName)
+        {
+            loop.Metadata[TrainingData.ClassNamesKey] = string.Join('/', data.Test.ClassNames);
+        }
+
+        if (s.Augment)
+        {
+            loop.Metadata[TrainingData.AugmentKey] = "true";
+        }
+
         if (s.Resume is { } path)
         {
             loop.Resume(path);
@@ -353,7 +416,8 @@ internal static class TrainCommand
 
         Console.WriteLine(string.Create(c,
             $"{s.Model} ({network.ParameterCount:N0} parameters) on {accelerator.Name}; {optimizer.Name} " +
-            $"lr {optimizer.LearningRate}, batch {s.BatchSize}, seed {seed}, {train.Count:N0} training images"));
+            $"lr {optimizer.LearningRate}, batch {s.BatchSize}, seed {seed}, {train.Count:N0} training images" +
+            $"{(dataset == TrainingData.MnistName ? "" : $" of {data.Title}")}{(s.Augment ? ", augmented" : "")}"));
 
         using var cancellation = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -390,6 +454,31 @@ internal static class TrainCommand
                 Console.WriteLine(result.Message);
                 return 0;
         }
+    }
+
+    // Whether --digits and --augment suit the dataset and its images fit the model; prints why not.
+    private static bool CheckDataset(Settings s, byte[]? digits)
+    {
+        if (digits is not null && s.Dataset != TrainingData.MnistName)
+        {
+            Console.Error.WriteLine($"--digits picks MNIST digits; it does not apply to --dataset {s.Dataset}.");
+            return false;
+        }
+
+        if (s.Augment && s.Dataset == TrainingData.MnistName)
+        {
+            Console.Error.WriteLine("--augment (random crops and horizontal flips) is for cifar10 and folder; a " +
+                "mirrored digit is not the same digit.");
+            return false;
+        }
+
+        if (TrainingData.ShapeMismatch(s.Dataset!, s.Model) is { } message)
+        {
+            Console.Error.WriteLine(message);
+            return false;
+        }
+
+        return true;
     }
 
     // Loads the pretrained parameters and freezes what the regime and --freeze say; false after an error.
@@ -460,6 +549,8 @@ internal static class TrainCommand
             ["optimizer"] = s.Optimizer,
             ["batch_size"] = s.BatchSize,
             ["seed"] = s.Seed,
+            ["dataset"] = s.Dataset!,
+            ["augment"] = s.Augment,
         }));
         switch (s.Schedule)
         {

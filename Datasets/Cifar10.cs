@@ -51,6 +51,15 @@ public static class Cifar10
         return (train, ReadBatch(Require(dataDir, TestFile)));
     }
 
+    /// <summary>Loads only the test batch from <paramref name="dataDir"/>, as an evaluation needs.</summary>
+    /// <exception cref="FileNotFoundException">The file is missing; the message names it.</exception>
+    /// <exception cref="InvalidDataException">The file is malformed; see <see cref="ReadBatch"/>.</exception>
+    public static ImageDataset LoadTest(string dataDir)
+    {
+        ArgumentNullException.ThrowIfNull(dataDir);
+        return ReadBatch(Require(dataDir, TestFile));
+    }
+
     /// <summary>Reads one batch file.</summary>
     /// <exception cref="InvalidDataException">The file is empty, its length is not a whole number of records, or a
     /// label is outside 0..9; the message names the file, the record and its offset.</exception>

@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using GpuCnn.Datasets;
 using GpuCnn.Tests.Datasets;
 
 namespace GpuCnn.Tests.Cli;
 
-/// <summary>Runs the <c>gpucnn</c> tool as a user does, and makes small MNIST-shaped data for it.</summary>
+/// <summary>Runs the <c>gpucnn</c> tool as a user does, and makes small MNIST- and CIFAR-10-shaped data for it.
+/// </summary>
 internal static class Gpucnn
 {
     /// <summary>A separate process of the tool built beside the tests: its exit code and both outputs.</summary>
@@ -50,5 +52,44 @@ internal static class Gpucnn
 
         Write("train-images-idx3-ubyte", "train-labels-idx1-ubyte", train);
         Write("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", test);
+    }
+
+    /// <summary>
+    /// Writes CIFAR-10's six binary files with <paramref name="perTrainFile"/> records in each training file and
+    /// <paramref name="test"/> in the test file: dim noise, and a bright bar whose rows and colour channel follow
+    /// the label, so that a network can learn something in a few steps.
+    /// </summary>
+    public static void WriteTinyCifar10(IdxFixture fixture, int perTrainFile, int test)
+    {
+        void Write(string name, int count, int first)
+        {
+            var bytes = new byte[count * Cifar10.RecordSize];
+            for (var i = 0; i < count; i++)
+            {
+                var record = bytes.AsSpan(i * Cifar10.RecordSize, Cifar10.RecordSize);
+                var label = (first + i) % 10;
+                record[0] = (byte)label;
+                var pixels = record[1..];
+                for (var p = 0; p < pixels.Length; p++)
+                {
+                    pixels[p] = (byte)((p * 7 + (first + i) * 13) % 50);
+                }
+
+                var plane = pixels.Slice(label % 3 * 1024, 1024);
+                for (var y = 3 * label; y < 3 * label + 3; y++)
+                {
+                    plane.Slice(y * 32, 32).Fill(220);
+                }
+            }
+
+            fixture.Write(name, bytes);
+        }
+
+        for (var b = 0; b < Cifar10.TrainFiles.Count; b++)
+        {
+            Write(Cifar10.TrainFiles[b], perTrainFile, b * perTrainFile);
+        }
+
+        Write(Cifar10.TestFile, test, 3);
     }
 }
