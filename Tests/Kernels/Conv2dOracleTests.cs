@@ -18,6 +18,11 @@ public sealed class Conv2dOracleTests
             PadRight: 1, DilationH: 2, DilationW: 2),
         ["groups2"] = new(3, 4, 7, 9, 6, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Groups: 2),
         ["depthwise"] = new(2, 4, 8, 5, 4, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Groups: 4),
+        // Small maps and at least 32 output channels per group: the CPU multiplies several images at once (3 and
+        // then 2 here; with groups, 2 groups of 32).
+        ["several-images-per-gemm"] = new(5, 8, 6, 6, 40, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        ["several-images-per-gemm-groups2-stride2"] = new(7, 6, 9, 8, 64, 3, 3, StrideH: 2, StrideW: 2, PadTop: 1,
+            PadLeft: 1, PadBottom: 1, PadRight: 1, Groups: 2),
         // Large maps with single images: each image's unfolded columns fill a megabyte or more of scratch.
         ["large-40x40"] = new(2, 16, 40, 40, 8, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         ["large-stride2-groups2"] = new(1, 64, 63, 61, 6, 5, 5, StrideH: 2, StrideW: 2, PadTop: 2, PadLeft: 2,

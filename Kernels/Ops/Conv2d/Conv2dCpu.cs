@@ -119,9 +119,7 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
         mode = m;
         g = geometry;
         var pq = g.P * g.Q;
-        imagesPerItem = pq >= TargetColumns || g.N == 1
-            ? 1
-            : Math.Min((TargetColumns + pq - 1) / pq, (g.N + workers.Count - 1) / workers.Count);
+        imagesPerItem = ImagesPerItem(g, workers.Count);
         if (imagesPerItem > 1)
         {
             // The unfolded images side by side, then the GEMM's (K/G, images*P*Q) product before it is scattered.
@@ -139,6 +137,22 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
     }
 
     private int ColumnRows => g.CPerGroup * g.R * g.S;
+
+    // One image per item unless the maps are small and the layer wide: then enough images for about TargetColumns
+    // columns, in a number of items that divides evenly among the workers. A narrow layer (fewer than 32 output
+    // channels per group, LeNet's conv2) gains nothing from a wider GEMM and loses to the gathering and scattering.
+    private static int ImagesPerItem(in Conv2dGeometry g, int workers)
+    {
+        var pq = g.P * g.Q;
+        if (pq >= TargetColumns || g.N == 1 || g.KPerGroup < 32)
+        {
+            return 1;
+        }
+
+        var itemsPerWorker = Math.Max(1, (int)Math.Round((double)g.N * pq / (workers * TargetColumns)));
+        var items = Math.Min(g.N, workers * itemsPerWorker);
+        return (g.N + items - 1) / items;
+    }
 
     private int Items => (g.N + imagesPerItem - 1) / imagesPerItem;
 
