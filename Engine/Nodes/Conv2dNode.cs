@@ -132,16 +132,9 @@ public sealed class Conv2dNode : Node
         PadGeometry = null;
         if (PaddingMode != PaddingMode.Zeros && top + bottom + left + right > 0)
         {
-            var pad = new Pad2dGeometry(1, x[0], x[1], x[2], top, left, bottom, right, PaddingMode, PaddingValue);
-            try
-            {
-                pad.Validate();
-            }
-            catch (ArgumentException e)
-            {
-                throw ShapeError(inputs, e.Message);
-            }
-
+            var pad = Pad2dNode.Checked(
+                new Pad2dGeometry(1, x[0], x[1], x[2], top, left, bottom, right, PaddingMode, PaddingValue),
+                problem => ShapeError(inputs, problem));
             PadGeometry = pad;
             g = g with { H = pad.OutH, W = pad.OutW, PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 };
         }

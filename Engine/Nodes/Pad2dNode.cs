@@ -64,18 +64,26 @@ public sealed class Pad2dNode : Node
             throw ShapeError(inputs, $"{Kind} needs a (C, H, W) input.");
         }
 
-        var g = new Pad2dGeometry(1, x[0], x[1], x[2], Top, Left, Bottom, Right, Mode, Value);
+        var g = Checked(new Pad2dGeometry(1, x[0], x[1], x[2], Top, Left, Bottom, Right, Mode, Value),
+            problem => ShapeError(inputs, problem));
+        Geometry = g;
+        return new Shape(x[0], g.OutH, g.OutW);
+    }
+
+    /// <summary>The geometry when it is valid; otherwise the node's build error carrying the geometry's reason.
+    /// Shared with <see cref="Conv2dNode"/>, whose padding modes pad the same way.</summary>
+    internal static Pad2dGeometry Checked(Pad2dGeometry geometry, Func<string, GraphException> error)
+    {
         try
         {
-            g.Validate();
+            geometry.Validate();
         }
         catch (ArgumentException e)
         {
-            throw ShapeError(inputs, e.Message);
+            throw error(e.Message);
         }
 
-        Geometry = g;
-        return new Shape(x[0], g.OutH, g.OutW);
+        return geometry;
     }
 
     /// <inheritdoc />

@@ -167,10 +167,5 @@ internal sealed class GoldenCase
             $"(rtol {rtol} of |expected| = {Math.Sqrt(reference):G4}, atol {atol} per element)");
     }
 
-    private static float[] Head(DeviceBuffer buffer, int count)
-    {
-        var all = new float[buffer.Length];
-        buffer.Accelerator.CopyToHost(buffer, all);
-        return all[..count];
-    }
+    private static float[] Head(DeviceBuffer buffer, int count) => buffer.ToArray()[..count];
 }

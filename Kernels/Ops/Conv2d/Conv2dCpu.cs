@@ -165,10 +165,7 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
         var product = col + (long)rows * cols;
         for (var group = 0; group < g.Groups; group++)
         {
-            for (var i = 0; i < count; i++)
-            {
-                Im2Col(GroupInput(x, first + i, group), col + i * pq, cols);
-            }
+            UnfoldImages(first, count, group, col);
 
             CpuGemm.Sgemm(false, false, kg, cols, rows, 1f, w + (long)group * kg * rows, rows, col, cols, 0f,
                 product, cols, parallel: false);
@@ -187,11 +184,7 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
         {
             for (var i = 0; i < count; i++)
             {
-                var output = y + (long)(first + i) * g.K * pq;
-                for (var k = 0; k < g.K; k++)
-                {
-                    AddScalar(output + (long)k * pq, b[k], pq);
-                }
+                AddBias(y + (long)(first + i) * g.K * pq);
             }
         }
     }
@@ -223,10 +216,7 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
         var gathered = col + (long)rows * cols;
         for (var group = 0; group < g.Groups; group++)
         {
-            for (var i = 0; i < count; i++)
-            {
-                Im2Col(GroupInput(x, first + i, group), col + i * pq, cols);
-            }
+            UnfoldImages(first, count, group, col);
 
             GatherOutput(first, count, group, gathered);
             CpuGemm.Sgemm(false, true, kg, rows, cols, 1f, gathered, cols, col, cols, 1f,
@@ -235,15 +225,40 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
 
         if (b != null)
         {
-            var dBias = partial + g.WeightLength;
             for (var i = 0; i < count; i++)
             {
-                var dOutput = y + (long)(first + i) * g.K * pq;
-                for (var k = 0; k < g.K; k++)
-                {
-                    dBias[k] += Sum(dOutput + (long)k * pq, pq);
-                }
+                SumBiasGradient(y + (long)(first + i) * g.K * pq, partial + g.WeightLength);
             }
+        }
+    }
+
+    // col[:, i*P*Q ...] = the unfolded group of image first + i, for each of count images side by side.
+    private void UnfoldImages(int first, int count, int group, float* col)
+    {
+        var pq = g.P * g.Q;
+        for (var i = 0; i < count; i++)
+        {
+            Im2Col(GroupInput(x, first + i, group), col + i * pq, count * pq);
+        }
+    }
+
+    // One image's output (K, P, Q) += b per channel.
+    private void AddBias(float* output)
+    {
+        var pq = g.P * g.Q;
+        for (var k = 0; k < g.K; k++)
+        {
+            AddScalar(output + (long)k * pq, b[k], pq);
+        }
+    }
+
+    // dBias += one image's output gradient (K, P, Q) summed per channel.
+    private void SumBiasGradient(float* dOutput, float* dBias)
+    {
+        var pq = g.P * g.Q;
+        for (var k = 0; k < g.K; k++)
+        {
+            dBias[k] += Sum(dOutput + (long)k * pq, pq);
         }
     }
 
@@ -281,10 +296,7 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
 
         if (b != null)
         {
-            for (var k = 0; k < g.K; k++)
-            {
-                AddScalar(output + (long)k * pq, b[k], pq);
-            }
+            AddBias(output);
         }
     }
 
@@ -330,11 +342,7 @@ internal sealed unsafe class Conv2dCpu : IParallelJob
 
         if (b != null)
         {
-            var dBias = partial + g.WeightLength;
-            for (var k = 0; k < g.K; k++)
-            {
-                dBias[k] += Sum(dOutput + (long)k * pq, pq);
-            }
+            SumBiasGradient(dOutput, partial + g.WeightLength);
         }
     }
 
