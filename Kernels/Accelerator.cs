@@ -315,20 +315,29 @@ public abstract class Accelerator : IDisposable
     // ---- element-wise ----
 
     /// <summary>y = f(x) for the first <paramref name="count"/> elements.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="kind"/> is not an
+    /// <see cref="ActivationKind"/> value.</exception>
     public void ActivationForward(ActivationKind kind, DeviceBuffer x, DeviceBuffer y, int count)
     {
+        ActivationKinds.Check(kind, nameof(kind));
         CheckRange(x, 0, count, nameof(x));
         CheckRange(y, 0, count, nameof(y));
         ActivationForwardCore(kind, x, y, count);
     }
 
-    /// <summary>dx += f'(x) * dy, with f' expressed through the forward output y.</summary>
-    public void ActivationBackward(ActivationKind kind, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int count)
+    /// <summary>dx += f'(x) * dy for the first <paramref name="count"/> elements. Both the forward input x and
+    /// its output y = f(x) are passed, so each function's derivative reads whichever is cheaper or exact.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="kind"/> is not an
+    /// <see cref="ActivationKind"/> value.</exception>
+    public void ActivationBackward(ActivationKind kind, DeviceBuffer x, DeviceBuffer y, DeviceBuffer dy,
+        DeviceBuffer dx, int count)
     {
+        ActivationKinds.Check(kind, nameof(kind));
+        CheckRange(x, 0, count, nameof(x));
         CheckRange(y, 0, count, nameof(y));
         CheckRange(dy, 0, count, nameof(dy));
         CheckRange(dx, 0, count, nameof(dx));
-        ActivationBackwardCore(kind, y, dy, dx, count);
+        ActivationBackwardCore(kind, x, y, dy, dx, count);
     }
 
     /// <summary>Row-wise softmax. x, y:(rows, columns).</summary>
@@ -513,7 +522,7 @@ public abstract class Accelerator : IDisposable
     protected abstract void AvgPool2dBackwardCore(in Pool2dGeometry g, DeviceBuffer dy, DeviceBuffer dx);
     protected abstract void ActivationForwardCore(ActivationKind kind, DeviceBuffer x, DeviceBuffer y, int count);
     protected abstract void ActivationBackwardCore(
-        ActivationKind kind, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int count);
+        ActivationKind kind, DeviceBuffer x, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int count);
     protected abstract void SoftmaxForwardCore(DeviceBuffer x, DeviceBuffer y, int rows, int columns);
     protected abstract void SoftmaxBackwardCore(
         DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int rows, int columns);

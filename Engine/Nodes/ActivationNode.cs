@@ -6,7 +6,11 @@ namespace GpuCnn.Engine.Nodes;
 public sealed class ActivationNode : Node
 {
     internal ActivationNode(Node input, ActivationKind function)
-        : base(input) => Function = function;
+        : base(input)
+    {
+        Function = function;
+        _ = Kind; // An unknown kind fails when the graph is built, not at the first forward pass.
+    }
 
     /// <summary>The function applied.</summary>
     public ActivationKind Function { get; }
@@ -16,7 +20,10 @@ public sealed class ActivationNode : Node
     {
         ActivationKind.Relu => "ReLU",
         ActivationKind.Tanh => "Tanh",
-        _ => "Sigmoid",
+        ActivationKind.Sigmoid => "Sigmoid",
+        _ => throw new ArgumentOutOfRangeException(nameof(Function), Function,
+            $"Unknown activation kind {(int)Function}; expected one of " +
+            $"{string.Join(", ", Enum.GetNames<ActivationKind>())}."),
     };
 
     /// <inheritdoc />
@@ -31,7 +38,8 @@ public sealed class ActivationNode : Node
     {
         if (InGrad(0) is { } dx)
         {
-            context.Accelerator.ActivationBackward(Function, Output, OutGrad, dx, context.Batch * OutputShape.Size);
+            context.Accelerator.ActivationBackward(Function, In(0), Output, OutGrad, dx,
+                context.Batch * OutputShape.Size);
         }
     }
 }

@@ -155,8 +155,8 @@ public sealed unsafe class CpuAccelerator : Accelerator
 
     /// <inheritdoc />
     protected override void ActivationBackwardCore(
-        ActivationKind kind, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int count) =>
-        ActivationCpu.Backward(chunk, kind, Ptr(y), Ptr(dy), Ptr(dx), count);
+        ActivationKind kind, DeviceBuffer x, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int count) =>
+        ActivationCpu.Backward(chunk, kind, Ptr(x), Ptr(y), Ptr(dy), Ptr(dx), count);
 
     /// <inheritdoc />
     protected override void SoftmaxForwardCore(DeviceBuffer x, DeviceBuffer y, int rows, int columns) =>

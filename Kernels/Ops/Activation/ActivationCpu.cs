@@ -4,7 +4,8 @@ using GpuCnn.Kernels.Cpu;
 
 namespace GpuCnn.Kernels.Ops;
 
-/// <summary>Element-wise activations on the CPU. Chunk bodies: job.A = x or y, job.B = dy, job.C = output.</summary>
+/// <summary>Element-wise activations on the CPU. Chunk bodies: job.A = x (forward) or y (backward), job.B = dy,
+/// job.C = output, job.D = x (backward).</summary>
 internal static unsafe class ActivationCpu
 {
     public static void Forward(ChunkJob job, ActivationKind kind, float* x, float* y, int count)
@@ -15,12 +16,14 @@ internal static unsafe class ActivationCpu
         {
             ActivationKind.Relu => &Relu,
             ActivationKind.Tanh => &Tanh,
-            _ => &Sigmoid,
+            ActivationKind.Sigmoid => &Sigmoid,
+            _ => throw ActivationKinds.Unknown(kind, nameof(kind)),
         }, count);
     }
 
-    public static void Backward(ChunkJob job, ActivationKind kind, float* y, float* dy, float* dx, int count)
+    public static void Backward(ChunkJob job, ActivationKind kind, float* x, float* y, float* dy, float* dx, int count)
     {
+        job.D = x;
         job.A = y;
         job.B = dy;
         job.C = dx;
@@ -28,7 +31,8 @@ internal static unsafe class ActivationCpu
         {
             ActivationKind.Relu => &ReluBackward,
             ActivationKind.Tanh => &TanhBackward,
-            _ => &SigmoidBackward,
+            ActivationKind.Sigmoid => &SigmoidBackward,
+            _ => throw ActivationKinds.Unknown(kind, nameof(kind)),
         }, count);
     }
 
