@@ -1,20 +1,28 @@
+// One source, compiled into two assemblies that share no reference (Datasets stands alone; Engine sits on
+// Kernels): each project links this file (<Compile Include="../Common/SplitMix64.cs" />) and gets its own internal
+// copy of the type, in its own namespace so that a project seeing both (the tests) can tell them apart.
+#if GPUCNN_ENGINE
+namespace GpuCnn.Engine;
+#else
 namespace GpuCnn.Datasets;
+#endif
 
 /// <summary>
-/// Steele, Lea and Flood's SplitMix64 generator. Shuffles depend on this exact sequence, so that a seed reproduces
-/// the same batches on every runtime, which <see cref="Random"/> does not promise.
+/// Steele, Lea and Flood's SplitMix64 generator. Shuffles and initial weights depend on this exact sequence, so
+/// that a seed reproduces the same batches and weights on every runtime, which <see cref="Random"/> does not
+/// promise.
 /// </summary>
 internal struct SplitMix64
 {
-    private ulong _state;
+    private ulong state;
 
     /// <summary>Starts the sequence at <paramref name="seed"/>.</summary>
-    public SplitMix64(ulong seed) => _state = seed;
+    public SplitMix64(ulong seed) => state = seed;
 
     /// <summary>Returns the next 64 random bits.</summary>
     public ulong Next()
     {
-        ulong z = _state += 0x9E3779B97F4A7C15UL;
+        ulong z = state += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
