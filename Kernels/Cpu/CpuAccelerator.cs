@@ -9,7 +9,6 @@ namespace GpuCnn.Kernels.Cpu;
 public sealed unsafe partial class CpuAccelerator : Accelerator
 {
     private readonly CpuWorkers workers;
-    private readonly ChunkJob chunk;
 
     /// <summary>Creates the accelerator with one worker per logical core, or <paramref name="threads"/>.</summary>
     public CpuAccelerator(int? threads = null)
@@ -21,7 +20,6 @@ public sealed unsafe partial class CpuAccelerator : Accelerator
         }
 
         workers = new CpuWorkers(count);
-        chunk = new ChunkJob(workers);
     }
 
     /// <inheritdoc />

@@ -2,7 +2,7 @@ using GpuCnn.Kernels.Ops;
 
 namespace GpuCnn.Kernels.Cpu;
 
-// The CPU backend's the channel copy behind concatenation.
+// The CPU backend's channel copy behind concatenation.
 public sealed unsafe partial class CpuAccelerator
 {
     private ChannelCopyCpu? channelCopy;

@@ -2,7 +2,7 @@ using GpuCnn.Kernels.Ops;
 
 namespace GpuCnn.Kernels.OpenCL;
 
-// The OpenCL backend's the channel copy behind concatenation.
+// The OpenCL backend's channel copy behind concatenation.
 public sealed unsafe partial class OpenCLAccelerator
 {
     /// <inheritdoc />

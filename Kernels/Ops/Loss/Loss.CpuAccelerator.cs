@@ -2,7 +2,7 @@ using GpuCnn.Kernels.Ops;
 
 namespace GpuCnn.Kernels.Cpu;
 
-// The CPU backend's the fused softmax cross-entropy loss.
+// The CPU backend's fused softmax cross-entropy loss.
 public sealed unsafe partial class CpuAccelerator
 {
     /// <inheritdoc />

@@ -1,6 +1,6 @@
 namespace GpuCnn.Kernels.OpenCL;
 
-// The OpenCL backend's the fused softmax cross-entropy loss.
+// The OpenCL backend's fused softmax cross-entropy loss.
 public sealed unsafe partial class OpenCLAccelerator
 {
     /// <inheritdoc />

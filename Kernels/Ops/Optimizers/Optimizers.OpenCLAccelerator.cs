@@ -2,7 +2,7 @@ using GpuCnn.Kernels.Ops;
 
 namespace GpuCnn.Kernels.OpenCL;
 
-// The OpenCL backend's the optimizer updates.
+// The OpenCL backend's optimizer updates.
 public sealed unsafe partial class OpenCLAccelerator
 {
     /// <inheritdoc />
