@@ -82,6 +82,9 @@ namespace GpuCnn.Engine.Nodes
         /// <inheritdoc />
         public override long MultiplyAdds => Geometry.MultiplyAdds;
 
+        internal override (int Field, int Jump) ReceptiveField(int field, int jump, int whole) =>
+            (field + (KernelH - 1) * DilationH * jump, jump * StrideH);
+
         /// <inheritdoc />
         public override string Describe()
         {

@@ -17,6 +17,9 @@ namespace GpuCnn.Engine.Nodes
         /// <inheritdoc />
         public override string Kind => "GlobalAvgPool2d";
 
+        internal override (int Field, int Jump) ReceptiveField(int field, int jump, int whole) =>
+            (field + (Geometry.KernelH - 1) * jump, jump * Geometry.KernelH);
+
         /// <inheritdoc />
         protected internal override Shape InferShape(IReadOnlyList<Shape> inputs)
         {

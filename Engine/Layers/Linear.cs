@@ -27,6 +27,10 @@ namespace GpuCnn.Engine.Nodes
         /// <inheritdoc />
         public override long MultiplyAdds => (long)InFeatures * OutFeatures;
 
+        // A dense layer sees the whole input, and all that its input saw.
+        internal override (int Field, int Jump) ReceptiveField(int field, int jump, int whole) =>
+            (Math.Max(whole, field), jump);
+
         /// <inheritdoc />
         public override string Describe() => $"{InFeatures} -> {OutFeatures}";
 

@@ -38,6 +38,9 @@ namespace GpuCnn.Engine.Nodes
         /// <inheritdoc />
         public override string Kind => IsMax ? "MaxPool2d" : "AvgPool2d";
 
+        internal override (int Field, int Jump) ReceptiveField(int field, int jump, int whole) =>
+            (field + (KernelSize - 1) * jump, jump * Stride);
+
         /// <inheritdoc />
         public override string Describe() =>
             $"{KernelSize}x{KernelSize}/{Stride}" + (PaddingSize > 0 ? $" pad {PaddingSize}" : "") +
