@@ -141,19 +141,19 @@ internal sealed class PngDecoder
     // A width or height beyond this is a corrupt header in practice, and keeps every size computation in range.
     private const int MaxSide = 1 << 15;
 
-    private readonly byte[] _data;
-    private readonly string _name;
-    private PngHeader _header;
-    private byte[]? _palette;
-    private byte[]? _transparency;
-    private int _transparencyOffset;
-    private int _firstIdatOffset = -1;
-    private readonly MemoryStream _compressed = new();
+    private readonly byte[] data;
+    private readonly string name;
+    private PngHeader header;
+    private byte[]? palette;
+    private byte[]? transparency;
+    private int transparencyOffset;
+    private int firstIdatOffset = -1;
+    private readonly MemoryStream compressed = new();
 
     private PngDecoder(byte[] data, string name)
     {
-        _data = data;
-        _name = name;
+        this.data = data;
+        this.name = name;
     }
 
     public static Image Decode(byte[] data, string name)
@@ -166,40 +166,40 @@ internal sealed class PngDecoder
     }
 
     private InvalidDataException Error(string chunk, long offset, string message) =>
-        new($"{_name}: {chunk} chunk at offset {offset}: {message}");
+        new($"{name}: {chunk} chunk at offset {offset}: {message}");
 
     private void ReadChunks()
     {
         ReadOnlySpan<byte> signature = Png.Signature;
-        if (_data.Length < signature.Length || !_data.AsSpan(0, signature.Length).SequenceEqual(signature))
+        if (data.Length < signature.Length || !data.AsSpan(0, signature.Length).SequenceEqual(signature))
         {
             throw new InvalidDataException(
-                $"{_name}: not a PNG file; the 8-byte signature at offset 0 is " +
-                $"{Convert.ToHexString(_data.AsSpan(0, Math.Min(8, _data.Length)))}, expected 89504E470D0A1A0A.");
+                $"{name}: not a PNG file; the 8-byte signature at offset 0 is " +
+                $"{Convert.ToHexString(data.AsSpan(0, Math.Min(8, data.Length)))}, expected 89504E470D0A1A0A.");
         }
         int offset = signature.Length;
         bool seenHeader = false;
         string previous = "";
         while (true)
         {
-            if (_data.Length - offset < 12)
+            if (data.Length - offset < 12)
             {
                 throw new InvalidDataException(
-                    $"{_name}: the file ends at offset {_data.Length}, inside the chunk header at offset {offset}" +
+                    $"{name}: the file ends at offset {data.Length}, inside the chunk header at offset {offset}" +
                     (previous.Length > 0 ? $" after the {previous} chunk" : "") + ", before an IEND chunk; it is " +
                     "truncated.");
             }
-            uint length = BinaryPrimitives.ReadUInt32BigEndian(_data.AsSpan(offset));
-            string type = ChunkType(_data.AsSpan(offset + 4, 4));
-            if (length > int.MaxValue || length > _data.Length - offset - 12)
+            uint length = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(offset));
+            string type = ChunkType(data.AsSpan(offset + 4, 4));
+            if (length > int.MaxValue || length > data.Length - offset - 12)
             {
                 throw Error(type, offset,
-                    $"it declares {length} data bytes but the file ends at offset {_data.Length}, before its " +
+                    $"it declares {length} data bytes but the file ends at offset {data.Length}, before its " +
                     $"CRC at offset {(long)offset + 8 + length}; the file is truncated.");
             }
-            ReadOnlySpan<byte> body = _data.AsSpan(offset + 8, (int)length);
-            uint stored = BinaryPrimitives.ReadUInt32BigEndian(_data.AsSpan(offset + 8 + (int)length));
-            uint actual = Crc32.Compute(_data.AsSpan(offset + 4, 4 + (int)length));
+            ReadOnlySpan<byte> body = data.AsSpan(offset + 8, (int)length);
+            uint stored = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(offset + 8 + (int)length));
+            uint actual = Crc32.Compute(data.AsSpan(offset + 4, 4 + (int)length));
             if (stored != actual)
             {
                 throw Error(type, offset,
@@ -215,23 +215,23 @@ internal sealed class PngDecoder
                 case "IHDR" when seenHeader:
                     throw Error(type, offset, "a second IHDR chunk; a PNG has exactly one.");
                 case "IHDR":
-                    _header = ReadHeader(body, offset);
+                    header = ReadHeader(body, offset);
                     seenHeader = true;
                     break;
                 case "PLTE":
                     ReadPalette(body, offset);
                     break;
                 case "tRNS":
-                    _transparency = body.ToArray();
-                    _transparencyOffset = offset;
+                    transparency = body.ToArray();
+                    transparencyOffset = offset;
                     break;
                 case "IDAT":
-                    if (_firstIdatOffset >= 0 && previous != "IDAT")
+                    if (firstIdatOffset >= 0 && previous != "IDAT")
                     {
                         throw Error(type, offset, "IDAT chunks must follow one another without other chunks between.");
                     }
-                    _firstIdatOffset = _firstIdatOffset < 0 ? offset : _firstIdatOffset;
-                    _compressed.Write(body);
+                    firstIdatOffset = firstIdatOffset < 0 ? offset : firstIdatOffset;
+                    compressed.Write(body);
                     break;
                 case "IEND":
                     FinishChunks(offset);
@@ -239,7 +239,7 @@ internal sealed class PngDecoder
                 default:
                     // Bit 5 of the first letter (lower case) marks an ancillary chunk, safe to skip. An unknown
                     // critical chunk may change how the pixels are to be read, so guessing would be wrong.
-                    if ((_data[offset + 4] & 0x20) == 0)
+                    if ((data[offset + 4] & 0x20) == 0)
                     {
                         throw Error(type, offset, "unknown critical chunk; this reader cannot decode the image.");
                     }
@@ -321,68 +321,68 @@ internal sealed class PngDecoder
         {
             throw Error("PLTE", offset, $"PLTE holds {body.Length} bytes; it must be 1 to 256 RGB triples.");
         }
-        _palette = body.ToArray();
+        palette = body.ToArray();
     }
 
     private void FinishChunks(int iendOffset)
     {
-        if (_firstIdatOffset < 0)
+        if (firstIdatOffset < 0)
         {
             throw Error("IEND", iendOffset, "the file has no IDAT chunk before IEND, so it holds no pixels.");
         }
-        if (_header.ColourType == Png.Palette && _palette is null)
+        if (header.ColourType == Png.Palette && palette is null)
         {
             throw Error("IEND", iendOffset, "a palette image needs a PLTE chunk, and this file has none.");
         }
-        if (_transparency is null)
+        if (transparency is null)
         {
             return;
         }
-        int expected = _header.ColourType switch
+        int expected = header.ColourType switch
         {
             Png.Grey => 2,
             Png.Rgb => 6,
-            Png.Palette => _palette!.Length / 3,
+            Png.Palette => palette!.Length / 3,
             _ => -1,
         };
-        bool ok = _header.ColourType == Png.Palette
-            ? _transparency.Length <= expected
-            : _transparency.Length == expected;
+        bool ok = header.ColourType == Png.Palette
+            ? transparency.Length <= expected
+            : transparency.Length == expected;
         if (!ok)
         {
-            throw Error("tRNS", _transparencyOffset, expected < 0
-                ? $"colour type {_header.ColourType} already has an alpha channel and must not carry tRNS."
-                : $"tRNS holds {_transparency.Length} bytes; colour type {_header.ColourType} allows " +
-                  (_header.ColourType == Png.Palette ? "at most " : "") + $"{expected}.");
+            throw Error("tRNS", transparencyOffset, expected < 0
+                ? $"colour type {header.ColourType} already has an alpha channel and must not carry tRNS."
+                : $"tRNS holds {transparency.Length} bytes; colour type {header.ColourType} allows " +
+                  (header.ColourType == Png.Palette ? "at most " : "") + $"{expected}.");
         }
     }
 
     private byte[] Inflate()
     {
-        long expected = (long)_header.Height * (1 + _header.Stride);
+        long expected = (long)header.Height * (1 + header.Stride);
         if (expected > Array.MaxLength - 1)
         {
             throw Error("IHDR", 8, $"the image needs {expected} bytes of pixel data, more than fits in memory.");
         }
         var raw = new byte[expected + 1];
         int read;
-        _compressed.Position = 0;
+        compressed.Position = 0;
         try
         {
-            using var zlib = new ZLibStream(_compressed, CompressionMode.Decompress, leaveOpen: true);
+            using var zlib = new ZLibStream(compressed, CompressionMode.Decompress, leaveOpen: true);
             read = zlib.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false);
         }
         catch (InvalidDataException ex)
         {
             throw new InvalidDataException(
-                $"{_name}: IDAT chunk at offset {_firstIdatOffset}: the zlib stream is corrupt ({ex.Message}).", ex);
+                $"{name}: IDAT chunk at offset {firstIdatOffset}: the zlib stream is corrupt ({ex.Message}).", ex);
         }
         if (read != expected)
         {
-            throw Error("IDAT", _firstIdatOffset,
+            throw Error("IDAT", firstIdatOffset,
                 (read < expected ? $"the data inflates to {read} bytes" : "the data inflates to more bytes") +
-                $" but a {_header.Width}x{_header.Height} image needs exactly {expected} " +
-                $"({_header.Height} rows of a filter byte and {_header.Stride} bytes).");
+                $" but a {header.Width}x{header.Height} image needs exactly {expected} " +
+                $"({header.Height} rows of a filter byte and {header.Stride} bytes).");
         }
         return raw;
     }
@@ -390,15 +390,15 @@ internal sealed class PngDecoder
     /// <summary>Undoes the row filters in place; each row's filter byte is left as it was.</summary>
     private void Unfilter(byte[] raw)
     {
-        int stride = _header.Stride, bpp = _header.FilterDistance;
+        int stride = header.Stride, bpp = header.FilterDistance;
         var zeros = new byte[stride];
-        for (int y = 0; y < _header.Height; y++)
+        for (int y = 0; y < header.Height; y++)
         {
             int start = y * (stride + 1);
             int filter = raw[start];
             if (filter > 4)
             {
-                throw Error("IDAT", _firstIdatOffset,
+                throw Error("IDAT", firstIdatOffset,
                     $"row {y} has filter type {filter} at offset {start} of the inflated data; only 0 to 4 exist.");
             }
             Span<byte> row = raw.AsSpan(start + 1, stride);
@@ -416,17 +416,17 @@ internal sealed class PngDecoder
 
     private Image Expand(byte[] raw)
     {
-        var (width, height, depth, colour) = _header;
-        bool keyed = _transparency is not null;
+        var (width, height, depth, colour) = header;
+        bool keyed = transparency is not null;
         int channels = colour switch
         {
             Png.Palette => keyed ? 4 : 3,
             Png.Grey => keyed ? 2 : 1,
             Png.Rgb => keyed ? 4 : 3,
-            _ => _header.SamplesPerPixel,
+            _ => header.SamplesPerPixel,
         };
         var image = new Image(width, height, channels);
-        int stride = _header.Stride;
+        int stride = header.Stride;
         for (int y = 0; y < height; y++)
         {
             ReadOnlySpan<byte> row = raw.AsSpan(y * (stride + 1) + 1, stride);
@@ -452,21 +452,21 @@ internal sealed class PngDecoder
 
     private void ExpandPalette(ReadOnlySpan<byte> row, Span<byte> target, int y)
     {
-        byte[] palette = _palette!;
-        int entries = palette.Length / 3, channels = _transparency is null ? 3 : 4;
-        for (int x = 0; x < _header.Width; x++)
+        byte[] palette = this.palette!;
+        int entries = palette.Length / 3, channels = transparency is null ? 3 : 4;
+        for (int x = 0; x < header.Width; x++)
         {
-            int index = Sample(row, x, _header.BitDepth);
+            int index = Sample(row, x, header.BitDepth);
             if (index >= entries)
             {
-                throw Error("IDAT", _firstIdatOffset,
+                throw Error("IDAT", firstIdatOffset,
                     $"pixel ({x}, {y}) uses palette index {index} but PLTE has only {entries} entries.");
             }
             Span<byte> pixel = target.Slice(x * channels, channels);
             palette.AsSpan(index * 3, 3).CopyTo(pixel);
             if (channels == 4)
             {
-                pixel[3] = index < _transparency!.Length ? _transparency[index] : (byte)255;
+                pixel[3] = index < transparency!.Length ? transparency[index] : (byte)255;
             }
         }
     }
@@ -474,7 +474,7 @@ internal sealed class PngDecoder
     private void ExpandGrey(ReadOnlySpan<byte> row, Span<byte> target, int depth, int width)
     {
         // tRNS for grey holds a 16-bit sample value; pixels equal to it become fully transparent.
-        int key = _transparency is null ? -1 : BinaryPrimitives.ReadUInt16BigEndian(_transparency);
+        int key = transparency is null ? -1 : BinaryPrimitives.ReadUInt16BigEndian(transparency);
         int channels = key < 0 ? 1 : 2, max = (1 << depth) - 1;
         for (int x = 0; x < width; x++)
         {
@@ -490,7 +490,7 @@ internal sealed class PngDecoder
 
     private void ExpandKeyedRgb(ReadOnlySpan<byte> row, Span<byte> target, int width)
     {
-        var t = _transparency!;
+        var t = transparency!;
         int r = BinaryPrimitives.ReadUInt16BigEndian(t), g = BinaryPrimitives.ReadUInt16BigEndian(t.AsSpan(2));
         int b = BinaryPrimitives.ReadUInt16BigEndian(t.AsSpan(4));
         for (int x = 0; x < width; x++)

@@ -151,7 +151,7 @@ public sealed class GradientChecksOps
         using var acc = Accelerators.Create(accelerator);
         var (xb, y, dx) = (acc.Upload(x), acc.Allocate(Count), acc.Filled(Count, 0f));
         acc.ActivationForward(kind, xb, y, Count);
-        acc.ActivationBackward(kind, y, acc.Upload(r), dx, Count);
+        acc.ActivationBackward(kind, xb, y, acc.Upload(r), dx, Count);
 
         Check(FiniteDifferences.Gradient(acc, xb, x, () =>
         {

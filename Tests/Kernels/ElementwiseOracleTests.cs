@@ -33,13 +33,13 @@ public sealed class ElementwiseOracleTests
     {
         var (kind, count) = ParseActivation(item);
 
-        // y is a genuine forward output (ReLU's has exact zeros, where the gradient must not pass).
-        var y = Array.ConvertAll(ReferenceOps.Activation(kind, RandomTensors.Uniform(count, 2, -4f, 4f).ToDouble()),
-            v => (float)v);
+        // y is a genuine forward output of x (ReLU's has exact zeros, where the gradient must not pass).
+        var x = RandomTensors.Uniform(count, 2, -4f, 4f);
+        var y = Array.ConvertAll(ReferenceOps.Activation(kind, x.ToDouble()), v => (float)v);
         var (dy, before) = (RandomTensors.Uniform(count, 3), RandomTensors.Uniform(count, 4));
         using var acc = Accelerators.Create(accelerator);
         var dx = acc.Upload(before);
-        acc.ActivationBackward(kind, acc.Upload(y), acc.Upload(dy), dx, count);
+        acc.ActivationBackward(kind, acc.Upload(x), acc.Upload(y), acc.Upload(dy), dx, count);
 
         var expected = Conv2dOracleTests.Add(before, ReferenceOps.ActivationBackward(kind, y.ToDouble(),
             dy.ToDouble()));
@@ -54,13 +54,36 @@ public sealed class ElementwiseOracleTests
         var y = acc.Filled(20, -7f);
         var dx = acc.Filled(20, -7f);
         acc.ActivationForward(ActivationKind.Tanh, acc.Filled(20, 1f), y, 11);
-        acc.ActivationBackward(ActivationKind.Sigmoid, acc.Filled(20, 0.5f), acc.Filled(20, 1f), dx, 11);
+        var (x, yOfX) = (acc.Filled(20, 0f), acc.Filled(20, 0.5f));
+        acc.ActivationBackward(ActivationKind.Sigmoid, x, yOfX, acc.Filled(20, 1f), dx, 11);
 
         var (yHost, dxHost) = (y.ToArray(), dx.ToArray());
         Assert.All(yHost[11..], v => Assert.Equal(-7f, v));
         Assert.All(dxHost[11..], v => Assert.Equal(-7f, v));
         Assert.All(yHost[..11], v => Assert.Equal(Math.Tanh(1), v, 1e-6));
         Assert.All(dxHost[..11], v => Assert.Equal(-7 + 0.25, v, 1e-6));
+    }
+
+    // A kind outside the enum used to run as sigmoid on both backends; now it is refused before anything runs.
+    [Theory]
+    [MemberData(nameof(Accelerators.All), MemberType = typeof(Accelerators))]
+    public void UnknownActivationKindIsAnError(string accelerator)
+    {
+        const ActivationKind Unknown = (ActivationKind)99;
+        using var acc = Accelerators.Create(accelerator);
+        var (x, y, dx) = (acc.Filled(8, 0.5f), acc.Filled(8, -7f), acc.Filled(8, -7f));
+
+        var forward = Assert.Throws<ArgumentOutOfRangeException>(() => acc.ActivationForward(Unknown, x, y, 8));
+        var backward = Assert.Throws<ArgumentOutOfRangeException>(
+            () => acc.ActivationBackward(Unknown, x, x, x, dx, 8));
+
+        Assert.All(new[] { forward, backward }, e =>
+        {
+            Assert.Equal("kind", e.ParamName);
+            Assert.Contains("99", e.Message, StringComparison.Ordinal);
+        });
+        Assert.All(y.ToArray(), v => Assert.Equal(-7f, v));
+        Assert.All(dx.ToArray(), v => Assert.Equal(-7f, v));
     }
 
     public static TheoryData<string, string> SoftmaxData => Accelerators.Cross(["1x1", "1x10", "7x10", "7x37", "3x2"]);

@@ -243,7 +243,8 @@ internal static partial class ReferenceOps
             {
                 ActivationKind.Relu => Math.Max(x[i], 0.0),
                 ActivationKind.Tanh => Math.Tanh(x[i]),
-                _ => 1.0 / (1.0 + Math.Exp(-x[i])),
+                ActivationKind.Sigmoid => 1.0 / (1.0 + Math.Exp(-x[i])),
+                _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation kind."),
             };
         }
 
@@ -261,7 +262,8 @@ internal static partial class ReferenceOps
             {
                 ActivationKind.Relu => y[i] > 0 ? dy[i] : 0.0,
                 ActivationKind.Tanh => dy[i] * (1 - y[i] * y[i]),
-                _ => dy[i] * y[i] * (1 - y[i]),
+                ActivationKind.Sigmoid => dy[i] * y[i] * (1 - y[i]),
+                _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation kind."),
             };
         }
 
