@@ -12,6 +12,28 @@ namespace GpuCnn.Tests.Ops;
 /// <see cref="OpGradientTests"/>, <see cref="OpConformanceTests"/>) enumerate every descriptor that
 /// <see cref="OpRegistry"/> finds, so that a new op's tests are one new descriptor file (and its fixtures).
 /// </summary>
+/// <remarks>
+/// A new op overrides what it has; every check is a name, its case names and a delegate that asserts:
+/// <code>
+/// internal sealed class Upsample2dDescriptor : OpDescriptor
+/// {
+///     private static readonly Dictionary&lt;string, Upsample2dGeometry&gt; Cases = new()
+///         { ["x2"] = new(2, 3, 4, 5, 2) };
+///     public override string Name =&gt; "Upsample2d";
+///     public override IEnumerable&lt;KernelCheck&gt; Parity =&gt; [new("forward", Cases.Keys, Forward), ...];
+///     public override IEnumerable&lt;OracleCheck&gt; Oracle =&gt; [new("gradient-is-derivative", Cases.Keys, ...)];
+///     public override IReadOnlyDictionary&lt;string, LayerCase&gt; Layers =&gt;
+///         new Dictionary&lt;string, LayerCase&gt;
+///         { ["upsample-x2"] = new(new Shape(2, 3, 4), LayerData.Smooth, [], (g, x) =&gt; g.Upsample2d(x, 2)) };
+///     public override IReadOnlyList&lt;string&gt; FixtureOps =&gt; ["upsample"];
+///     public override Node BuildFixture(GraphBuilder g, Node x, GoldenCase f) =&gt;
+///         g.Upsample2d(x, f.Int("scale"), "layer");
+///     // Forward: run the kernel on acc, compare with this file's double-precision oracle by TensorAssert.Close.
+/// }
+/// </code>
+/// An element-wise activation derives from <see cref="ActivationDescriptor"/> and gives only its kind, f, f' and
+/// its layer.
+/// </remarks>
 internal abstract class OpDescriptor
 {
     /// <summary>The op's name, as test names show it, e.g. "Conv2d".</summary>

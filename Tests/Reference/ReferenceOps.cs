@@ -196,10 +196,10 @@ internal static partial class ReferenceOps
         return best;
     }
 
-    // Calls window(output index, area, cells) for every output element: area counts the window's cells inside the
-    // padded input [-pad, size + pad), real or padding; cells lists the real input elements in row-major window
-    // order.
-    private static void ForEachPoolWindow(in Pool2dGeometry g, Action<int, int, List<int>> window)
+    /// <summary>Calls window(output index, area, cells) for every output element: area counts the window's cells
+    /// inside the padded input [-pad, size + pad), real or padding; cells lists the real input elements in row-major
+    /// window order. Pooling oracles are written on it.</summary>
+    public static void ForEachPoolWindow(in Pool2dGeometry g, Action<int, int, List<int>> window)
     {
         var (outH, outW) = PoolOutput(g);
         var cells = new List<int>();
