@@ -68,7 +68,8 @@ internal static class Oclgrind
         TimeSpan timeout)
     {
         var icd = IcdLibrary ?? throw new InvalidOperationException(
-            "Oclgrind is not installed (on Debian: apt-get install oclgrind).");
+            $"Oclgrind's liboclgrind-rt-icd.so was found neither where {IcdVariable} says nor in " +
+            $"{string.Join(", ", IcdCandidates)}; install Oclgrind (on Debian: apt-get install oclgrind).");
         var folder = Directory.CreateTempSubdirectory("gpucnn-oclgrind-").FullName;
         try
         {

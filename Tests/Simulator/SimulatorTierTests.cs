@@ -133,6 +133,35 @@ public sealed class SimulatorTierTests
         Assert.Equal(["buffer_fill", "gemm_nt"], OclgrindLog.ExecutedKernels(output).Order());
     }
 
+    /// <summary>The verdict on a run, from its parts: a clean run with every case and kernel passes; a kernel of
+    /// the program the simulator never ran, a case that did not run, a mismatch and a report each fail it.</summary>
+    [Fact]
+    public void TheVerdictNamesAKernelNoCaseRanAMissingCaseAMismatchAndAReport()
+    {
+        var cases = string.Concat(KernelCases.All.Select(c => $"case {c.Name}\n"));
+        const string counts = "Instructions executed for kernel 'buffer_fill':\n      3 - ret\n" +
+            "Instructions executed for kernel 'gemm_nn':\n";
+        var clean = new SimulatorRun(0, cases + counts + "program-kernels buffer_fill gemm_nn\n", "", "",
+            TimeSpan.Zero);
+        Assert.Empty(TierFailures(clean));
+
+        var newKernel = clean with { Output = cases + counts + "program-kernels buffer_fill gemm_nn lrn_forward\n" };
+        Assert.Contains("lrn_forward", Assert.Single(TierFailures(newKernel)), StringComparison.Ordinal);
+
+        var firstCase = KernelCases.All[0].Name;
+        var missing = clean with { Output = clean.Output.Replace($"case {firstCase}\n", "", StringComparison.Ordinal) };
+        Assert.Contains(firstCase, Assert.Single(TierFailures(missing)), StringComparison.Ordinal);
+
+        var mismatch = clean with { ExitCode = 2, Output = clean.Output + "mismatch gemm-nn: 1 of 9 values\n" };
+        Assert.Contains("mismatch gemm-nn", Assert.Single(TierFailures(mismatch)), StringComparison.Ordinal);
+
+        var reported = clean with
+        {
+            Log = "\nInvalid read of size 4 at global memory address 0x10\n\tKernel: gemm_nn\n",
+        };
+        Assert.Contains("gemm_nn: Invalid read", Assert.Single(TierFailures(reported)), StringComparison.Ordinal);
+    }
+
     /// <summary>Why the tier's run fails: a non-zero exit (a mismatch with the CPU backend), a case that did not
     /// run, a report in the log, or a kernel of the program the simulator never ran.</summary>
     internal static List<string> TierFailures(SimulatorRun run)
