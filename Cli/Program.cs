@@ -14,12 +14,26 @@ root.Subcommands.Add(BenchConvCommand.Create());
 root.Subcommands.Add(FetchCommand.Create());
 root.Subcommands.Add(ExerciseCommand.Create());
 root.Subcommands.Add(VisualizeCommand.Create());
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // One line per error and a pointer to the help, rather than the whole help text after the error.
+    var command = string.Join(' ', parsed.CommandResult.Command.Name == root.Name
+        ? ["gpucnn"] : new[] { "gpucnn", parsed.CommandResult.Command.Name });
+    foreach (var error in parsed.Errors)
+    {
+        Console.Error.WriteLine($"gpucnn: {OptionChecks.Describe(error)} See '{command} --help'.");
+    }
+
+    return 1;
+}
+
 try
 {
-    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (e is InvalidDataException or IOException or GraphException or ArgumentException
-    or InvalidOperationException or UnauthorizedAccessException)
+    or InvalidOperationException or UnauthorizedAccessException or OptionException)
 {
     // These carry messages written for the user (the file, the node, the shapes); a stack trace adds nothing.
     Console.Error.WriteLine($"gpucnn: {e.Message}");

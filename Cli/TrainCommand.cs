@@ -22,7 +22,7 @@ internal static class TrainCommand
         {
             Description = "Passes over the training set",
             DefaultValueFactory = _ => 1,
-        };
+        }.AtLeast(1);
         var batchSize = CommonOptions.BatchSize();
         var optimizer = new Option<string>("--optimizer")
         {
@@ -30,12 +30,12 @@ internal static class TrainCommand
             DefaultValueFactory = _ => "adam",
         };
         optimizer.AcceptOnlyFromAmong("adam", "adadelta", "sgd");
-        var lr = new Option<float?>("--lr") { Description = "Learning rate (default: the optimizer's)" };
+        var lr = new Option<float?>("--lr") { Description = "Learning rate (default: the optimizer's)" }.Positive();
         var momentum = new Option<float>("--momentum")
         {
             Description = "SGD momentum",
             DefaultValueFactory = _ => 0.9f,
-        };
+        }.Must(v => v >= 0 && v < 1, "at least 0 and below 1");
         var seed = new Option<ulong>("--seed")
         {
             Description = "Seed of initialisation, shuffling and dropout",
@@ -57,7 +57,7 @@ internal static class TrainCommand
         {
             Description = "Write per-epoch metrics as JSON here",
         };
-        var limit = new Option<int?>("--limit-train") { Description = "Train on the first N images only" };
+        var limit = new Option<int?>("--limit-train") { Description = "Train on the first N images only" }.AtLeast(1);
         var checkpointBest = new Option<string?>("--checkpoint-best")
         {
             Description = "Save the training state here whenever the monitored metric is the best so far",
@@ -65,12 +65,12 @@ internal static class TrainCommand
         var earlyStopping = new Option<int?>("--early-stopping")
         {
             Description = "Stop after this many epochs without improvement of the monitored metric",
-        };
+        }.AtLeast(1);
         var minDelta = new Option<double>("--min-delta")
         {
             Description = "The smallest change that counts as an improvement for early stopping",
             DefaultValueFactory = _ => 0,
-        };
+        }.Must(v => v >= 0 && double.IsFinite(v), "at least 0 and finite");
         var monitor = new Option<string>("--monitor")
         {
             Description = "Metric watched by --checkpoint-best, --early-stopping and the plateau schedule",
@@ -88,18 +88,21 @@ internal static class TrainCommand
         {
             Description = "Epochs between decays of the step schedule",
             DefaultValueFactory = _ => 1,
-        };
+        }.AtLeast(1);
         var gamma = new Option<float>("--lr-gamma")
         {
             Description = "Decay factor of the step and plateau schedules",
             DefaultValueFactory = _ => 0.1f,
-        };
+        }.Must(v => v > 0 && v < 1, "positive and below 1");
         var lrPatience = new Option<int>("--lr-patience")
         {
             Description = "Epochs without improvement before the plateau schedule decays",
             DefaultValueFactory = _ => 10,
-        };
-        var clip = new Option<float?>("--clip-grad-norm") { Description = "Clip the total gradient L2 norm to this" };
+        }.AtLeast(0);
+        var clip = new Option<float?>("--clip-grad-norm")
+        {
+            Description = "Clip the total gradient L2 norm to this",
+        }.Positive();
         var resume = new Option<string?>("--resume")
         {
             Description = "Continue from a checkpoint written by train (--epochs counts the epochs it already did)",
@@ -136,7 +139,7 @@ internal static class TrainCommand
         {
             Description = "Outputs of the classifier head (default: the number of --digits, else the dataset's " +
                 "classes)",
-        };
+        }.ClassCount();
         var digits = new Option<string?>("--digits")
         {
             Description = "Train and test on these MNIST digits only, e.g. 0-4, 5-9 or 1,3,7; labels become their " +
@@ -243,13 +246,6 @@ internal static class TrainCommand
 
     private static int Run(Settings s)
     {
-        if (s.Epochs < 1 || s.BatchSize < 1 || s.StepSize < 1 || s.EarlyStopping < 1 || s.ClipGradNorm <= 0)
-        {
-            Console.Error.WriteLine("--epochs, --batch-size, --lr-step-size and --early-stopping must be at least 1; " +
-                "--clip-grad-norm must be positive.");
-            return 2;
-        }
-
         if (s.Pretrained is not null && s.Resume is not null)
         {
             Console.Error.WriteLine("--pretrained starts a new run and --resume continues one; pass only one.");
@@ -268,6 +264,10 @@ internal static class TrainCommand
             return 2;
         }
 
+        // A path that cannot be written would otherwise fail only when the first epoch ends.
+        OutputPaths.Check(("--checkpoint", s.Checkpoint), ("--checkpoint-best", s.CheckpointBest),
+            ("--metrics-json", s.MetricsJson), ("--plot", s.Plot), ("--log-csv", s.LogCsv),
+            ("--log-steps-csv", s.LogStepsCsv));
         byte[]? digits = null;
         if (s.Digits is { } digitText)
         {
@@ -366,6 +366,7 @@ internal static class TrainCommand
         }
 
         using var accelerator = Devices.Open(s.Device);
+        OptionChecks.BatchFits(s.Model, classes, s.BatchSize, accelerator);
         using var network = ModelZoo.Build(s.Model, accelerator, s.BatchSize, seed, classes: classes);
         var transfer = s.Regime is null ? TransferRegime.FromPretrained : TransferRegimes.Parse(s.Regime);
         if (!Prepare(s, network, transfer))
