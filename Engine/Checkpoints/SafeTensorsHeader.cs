@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace GpuCnn.Engine.Checkpoints;
 
@@ -30,6 +31,12 @@ internal static class SafeTensorsHeader
     public static (List<TensorEntry> Tensors, Dictionary<string, string> Metadata) Parse(
         byte[] json, string path, long dataLength)
     {
+        // The parser accepts bad UTF-8 inside strings and fails only when a name is read; refuse it here.
+        if (!Utf8.IsValid(json))
+        {
+            throw Bad(path, "the JSON header (offset 8) is not valid UTF-8");
+        }
+
         JsonDocument document;
         try
         {
