@@ -15,9 +15,9 @@ namespace GpuCnn.Datasets;
 /// </remarks>
 public sealed class BackgroundBatchLoader
 {
-    private readonly IBatcher _batcher;
-    private readonly Batch[] _ring;
-    private int _running;
+    private readonly IBatcher batcher;
+    private readonly Batch[] ring;
+    private int running;
 
     /// <summary>Prepares the batches of <paramref name="batcher"/> up to <paramref name="depth"/> steps ahead.
     /// </summary>
@@ -28,13 +28,13 @@ public sealed class BackgroundBatchLoader
     {
         ArgumentNullException.ThrowIfNull(batcher);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(depth);
-        _batcher = batcher;
+        this.batcher = batcher;
         Depth = depth;
         // One more than the depth: the consumer holds one batch while the producer fills up to Depth others.
-        _ring = new Batch[depth + 1];
-        for (int i = 0; i < _ring.Length; i++)
+        ring = new Batch[depth + 1];
+        for (int i = 0; i < ring.Length; i++)
         {
-            _ring[i] = batcher.CreateBatch();
+            ring[i] = batcher.CreateBatch();
         }
     }
 
@@ -42,7 +42,7 @@ public sealed class BackgroundBatchLoader
     public int Depth { get; }
 
     /// <summary>Batches per epoch, as the batcher makes them.</summary>
-    public int BatchCount => _batcher.BatchCount;
+    public int BatchCount => batcher.BatchCount;
 
     /// <summary>
     /// The batches of epoch <paramref name="epoch"/>, identical to the batcher's, made on a background thread.
@@ -53,7 +53,7 @@ public sealed class BackgroundBatchLoader
     /// <see cref="OperationCanceledException"/>.</param>
     public IEnumerable<Batch> Epoch(int epoch, CancellationToken cancellation = default)
     {
-        if (Interlocked.Exchange(ref _running, 1) != 0)
+        if (Interlocked.Exchange(ref running, 1) != 0)
         {
             throw new InvalidOperationException(
                 "An epoch of this loader is still being enumerated; finish or dispose it before starting another.");
@@ -67,15 +67,15 @@ public sealed class BackgroundBatchLoader
         }
         finally
         {
-            Volatile.Write(ref _running, 0);
+            Volatile.Write(ref running, 0);
         }
     }
 
     private IEnumerable<Batch> Run(int epoch, CancellationToken cancellation)
     {
-        int steps = _batcher.BatchCount;
+        int steps = batcher.BatchCount;
         using var producerStop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        using var free = new SemaphoreSlim(_ring.Length);
+        using var free = new SemaphoreSlim(ring.Length);
         using var ready = new SemaphoreSlim(0);
         var progress = new Progress();
         var producer = Task.Factory.StartNew(
@@ -94,7 +94,7 @@ public sealed class BackgroundBatchLoader
                 {
                     progress.Error!.Throw();
                 }
-                yield return _ring[step % _ring.Length];
+                yield return ring[step % ring.Length];
             }
         }
         finally
@@ -110,14 +110,14 @@ public sealed class BackgroundBatchLoader
     {
         try
         {
-            int[] order = _batcher.Order(epoch);
-            int size = _batcher.BatchSize;
+            int[] order = batcher.Order(epoch);
+            int size = batcher.BatchSize;
             for (int step = 0; step < steps; step++)
             {
                 free.Wait(stop);
                 int start = step * size;
                 var indices = order.AsSpan(start, Math.Min(size, order.Length - start));
-                _batcher.Fill(_ring[step % _ring.Length], epoch, indices);
+                batcher.Fill(ring[step % ring.Length], epoch, indices);
                 Volatile.Write(ref progress.Produced, step + 1);
                 ready.Release();
             }

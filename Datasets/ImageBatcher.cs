@@ -9,13 +9,13 @@ namespace GpuCnn.Datasets;
 /// </summary>
 public sealed class ImageBatcher : IBatcher
 {
-    private readonly ImageDataset _data;
-    private readonly bool _shuffle;
-    private readonly ulong _seed;
+    private readonly ImageDataset data;
+    private readonly bool shuffle;
+    private readonly ulong seed;
     // Pixels take 256 values per channel, so normalising is a table lookup rather than arithmetic per pixel.
-    private readonly float[][] _normalised;
-    private readonly ImageTransform? _transform;
-    private readonly Normalize? _normalize;
+    private readonly float[][] normalised;
+    private readonly ImageTransform? transform;
+    private readonly Normalize? normalize;
 
     /// <summary>Prepares batches of <paramref name="batchSize"/> images from <paramref name="data"/>.</summary>
     /// <param name="data">The images to batch.</param>
@@ -41,11 +41,11 @@ public sealed class ImageBatcher : IBatcher
                 "give one of each per channel.",
                 nameof(mean));
         }
-        _data = data;
-        _shuffle = shuffle;
-        _seed = seed;
+        this.data = data;
+        this.shuffle = shuffle;
+        this.seed = seed;
         BatchSize = batchSize;
-        _normalised = new float[data.Channels][];
+        normalised = new float[data.Channels][];
         for (int c = 0; c < data.Channels; c++)
         {
             if (!(std[c] > 0f) || !float.IsFinite(std[c]) || !float.IsFinite(mean[c]))
@@ -55,16 +55,16 @@ public sealed class ImageBatcher : IBatcher
                     $"Normalisation needs a finite mean and a positive finite std, got mean {mean[c]}, std {std[c]} " +
                     $"for channel {c}.");
             }
-            _normalised[c] = new float[256];
+            normalised[c] = new float[256];
             for (int p = 0; p < 256; p++)
             {
-                _normalised[c][p] = (p / 255f - mean[c]) / std[c];
+                normalised[c][p] = (p / 255f - mean[c]) / std[c];
             }
         }
         if (transform is not null)
         {
-            _transform = transform;
-            _normalize = new Normalize(mean, std);
+            this.transform = transform;
+            normalize = new Normalize(mean, std);
         }
     }
 
@@ -72,7 +72,7 @@ public sealed class ImageBatcher : IBatcher
     public int BatchSize { get; }
 
     /// <summary>Batches per epoch, ceil(Count / BatchSize); the last may be partial.</summary>
-    public int BatchCount => (int)(((long)_data.Count + BatchSize - 1) / BatchSize);
+    public int BatchCount => (int)(((long)data.Count + BatchSize - 1) / BatchSize);
 
     /// <summary>
     /// The batches of epoch <paramref name="epoch"/>, each image exactly once. With shuffling, the order depends only
@@ -91,19 +91,19 @@ public sealed class ImageBatcher : IBatcher
     }
 
     /// <inheritdoc/>
-    public Batch CreateBatch() => new(BatchSize, _data.Channels, _data.Height, _data.Width);
+    public Batch CreateBatch() => new(BatchSize, data.Channels, data.Height, data.Width);
 
     /// <summary>The dataset indices in the order epoch <paramref name="epoch"/> visits them.</summary>
     public int[] Order(int epoch)
     {
-        var order = new int[_data.Count];
+        var order = new int[data.Count];
         for (int i = 0; i < order.Length; i++)
         {
             order[i] = i;
         }
-        if (_shuffle)
+        if (shuffle)
         {
-            var rng = SplitMix64.ForStream(_seed, unchecked((ulong)epoch));
+            var rng = SplitMix64.ForStream(seed, unchecked((ulong)epoch));
             for (int i = order.Length - 1; i > 0; i--)
             {
                 int j = rng.NextBelow(i + 1);
@@ -117,26 +117,26 @@ public sealed class ImageBatcher : IBatcher
     public void Fill(Batch batch, int epoch, ReadOnlySpan<int> indices)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (batch.Capacity < indices.Length || batch.Channels != _data.Channels || batch.Rows != _data.Height ||
-            batch.Columns != _data.Width)
+        if (batch.Capacity < indices.Length || batch.Channels != data.Channels || batch.Rows != data.Height ||
+            batch.Columns != data.Width)
         {
             throw new ArgumentException(
                 $"A batch of {batch.Capacity} {batch.Channels}x{batch.Rows}x{batch.Columns} images cannot hold " +
-                $"{indices.Length} {_data.Channels}x{_data.Height}x{_data.Width} images; make it with CreateBatch.",
+                $"{indices.Length} {data.Channels}x{data.Height}x{data.Width} images; make it with CreateBatch.",
                 nameof(batch));
         }
-        int size = _data.ImageSize, plane = _data.Height * _data.Width;
-        var shape = new ImageShape(_data.Channels, _data.Height, _data.Width);
+        int size = data.ImageSize, plane = data.Height * data.Width;
+        var shape = new ImageShape(data.Channels, data.Height, data.Width);
         Span<float> images = batch.Images;
         for (int n = 0; n < indices.Length; n++)
         {
-            ReadOnlySpan<byte> source = _data.Image(indices[n]);
+            ReadOnlySpan<byte> source = data.Image(indices[n]);
             Span<float> target = images.Slice(n * size, size);
-            if (_transform is null)
+            if (transform is null)
             {
-                for (int c = 0; c < _data.Channels; c++)
+                for (int c = 0; c < data.Channels; c++)
                 {
-                    float[] table = _normalised[c];
+                    float[] table = normalised[c];
                     for (int k = c * plane; k < (c + 1) * plane; k++)
                     {
                         target[k] = table[source[k]];
@@ -151,11 +151,11 @@ public sealed class ImageBatcher : IBatcher
                 {
                     target[k] = source[k] / 255f;
                 }
-                var random = new AugmentationRandom(_seed, epoch, indices[n]);
-                _transform.Apply(target, shape, ref random);
-                _normalize!.Apply(target, shape, ref random);
+                var random = new AugmentationRandom(seed, epoch, indices[n]);
+                transform.Apply(target, shape, ref random);
+                normalize!.Apply(target, shape, ref random);
             }
-            batch.Labels[n] = _data.Labels[indices[n]];
+            batch.Labels[n] = data.Labels[indices[n]];
         }
         // Clearing the unused tail of a partial batch keeps stale images from looking valid to a careless reader.
         images[(indices.Length * size)..].Clear();

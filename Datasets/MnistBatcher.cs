@@ -10,7 +10,7 @@ namespace GpuCnn.Datasets;
 public sealed class MnistBatcher : IBatcher
 {
     private static readonly string[] Digits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
-    private readonly ImageBatcher _batcher;
+    private readonly ImageBatcher batcher;
 
     /// <summary>Prepares batches of <paramref name="batchSize"/> images from <paramref name="data"/>.</summary>
     /// <param name="data">The images to batch.</param>
@@ -27,26 +27,26 @@ public sealed class MnistBatcher : IBatcher
         ArgumentNullException.ThrowIfNull(data);
         // The view shares the arrays: MNIST is one grey channel, which CHW stores exactly as MNIST does.
         var view = new ImageDataset(data.Pixels, data.Labels, 1, data.Rows, data.Columns, Digits);
-        _batcher = new ImageBatcher(view, batchSize, shuffle, seed, [mean], [std], transform);
+        batcher = new ImageBatcher(view, batchSize, shuffle, seed, [mean], [std], transform);
     }
 
     /// <summary>Images per full batch.</summary>
-    public int BatchSize => _batcher.BatchSize;
+    public int BatchSize => batcher.BatchSize;
 
     /// <summary>Batches per epoch, ceil(Count / BatchSize); the last may be partial.</summary>
-    public int BatchCount => _batcher.BatchCount;
+    public int BatchCount => batcher.BatchCount;
 
     /// <summary>
     /// The batches of epoch <paramref name="epoch"/>, each image exactly once; see <see cref="ImageBatcher.Epoch"/>.
     /// </summary>
-    public IEnumerable<Batch> Epoch(int epoch) => _batcher.Epoch(epoch);
+    public IEnumerable<Batch> Epoch(int epoch) => batcher.Epoch(epoch);
 
     /// <summary>The dataset indices in the order epoch <paramref name="epoch"/> visits them.</summary>
-    public int[] Order(int epoch) => _batcher.Order(epoch);
+    public int[] Order(int epoch) => batcher.Order(epoch);
 
     /// <inheritdoc/>
-    public Batch CreateBatch() => _batcher.CreateBatch();
+    public Batch CreateBatch() => batcher.CreateBatch();
 
     /// <inheritdoc/>
-    public void Fill(Batch batch, int epoch, ReadOnlySpan<int> indices) => _batcher.Fill(batch, epoch, indices);
+    public void Fill(Batch batch, int epoch, ReadOnlySpan<int> indices) => batcher.Fill(batch, epoch, indices);
 }

@@ -10,9 +10,9 @@ namespace GpuCnn.Benchmarks.Gemm;
 [MemoryDiagnoser]
 public class GemmBenchmarks
 {
-    private float[] _a = [];
-    private float[] _b = [];
-    private float[] _c = [];
+    private float[] a = [];
+    private float[] b = [];
+    private float[] c = [];
 
     /// <summary>The product to time.</summary>
     [ParamsSource(nameof(Shapes))]
@@ -35,11 +35,11 @@ public class GemmBenchmarks
     public void Setup()
     {
         var rng = new Random(1);
-        _a = new float[Shape.M * Shape.K];
-        _b = new float[Shape.K * Shape.N];
-        _c = new float[Shape.M * Shape.N];
-        for (int i = 0; i < _a.Length; i++) _a[i] = rng.NextSingle();
-        for (int i = 0; i < _b.Length; i++) _b[i] = rng.NextSingle();
+        a = new float[Shape.M * Shape.K];
+        b = new float[Shape.K * Shape.N];
+        c = new float[Shape.M * Shape.N];
+        for (int i = 0; i < a.Length; i++) a[i] = rng.NextSingle();
+        for (int i = 0; i < b.Length; i++) b[i] = rng.NextSingle();
     }
 
     /// <summary>C = A·B with the shape's transposes.</summary>
@@ -47,8 +47,8 @@ public class GemmBenchmarks
     public void Sgemm()
     {
         var s = Shape;
-        CpuGemm.Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1f, _a, s.TransA ? s.M : s.K, _b, s.TransB ? s.K : s.N,
-            0f, _c, s.N, s.Parallel);
+        CpuGemm.Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1f, a, s.TransA ? s.M : s.K, b, s.TransB ? s.K : s.N,
+            0f, c, s.N, s.Parallel);
     }
 }
 

@@ -8,7 +8,7 @@ public struct AugmentationRandom
 {
     // Keeps the augmentation streams apart from the shuffle's, which hashes the same seed with the epoch alone.
     private const ulong Domain = 0xA076_1D64_78BD_642FUL;
-    private SplitMix64 _generator;
+    private SplitMix64 generator;
 
     /// <summary>The generator of image <paramref name="index"/> in epoch <paramref name="epoch"/>.</summary>
     /// <param name="seed">The run's seed.</param>
@@ -17,17 +17,17 @@ public struct AugmentationRandom
     public AugmentationRandom(ulong seed, int epoch, int index)
     {
         ulong stream = ((ulong)(uint)epoch << 32) | (uint)index;
-        _generator = SplitMix64.ForStream(seed ^ Domain, stream);
+        generator = SplitMix64.ForStream(seed ^ Domain, stream);
     }
 
     /// <summary>Returns an integer uniform in [0, <paramref name="bound"/>).</summary>
-    public int NextBelow(int bound) => _generator.NextBelow(bound);
+    public int NextBelow(int bound) => generator.NextBelow(bound);
 
     /// <summary>Returns true with probability <paramref name="probability"/>; always draws one number.</summary>
     public bool NextBool(double probability)
     {
         // 53 random bits give every double in [0, 1) on a grid of 2^-53, as Random.NextDouble does.
-        double uniform = (_generator.Next() >> 11) * (1.0 / (1UL << 53));
+        double uniform = (generator.Next() >> 11) * (1.0 / (1UL << 53));
         return uniform < probability;
     }
 }

@@ -3,7 +3,7 @@ namespace GpuCnn.Datasets.Augmentation;
 /// <summary>Applies transforms one after the other, all drawing from the image's one generator.</summary>
 public sealed class Compose : ImageTransform
 {
-    private readonly ImageTransform[] _transforms;
+    private readonly ImageTransform[] transforms;
 
     /// <summary>A pipeline that applies <paramref name="transforms"/> in the order given.</summary>
     public Compose(params ImageTransform[] transforms)
@@ -13,16 +13,16 @@ public sealed class Compose : ImageTransform
         {
             ArgumentNullException.ThrowIfNull(transform, nameof(transforms));
         }
-        _transforms = [.. transforms];
+        this.transforms = [.. transforms];
     }
 
     /// <summary>The transforms, in the order they run.</summary>
-    public IReadOnlyList<ImageTransform> Transforms => _transforms;
+    public IReadOnlyList<ImageTransform> Transforms => transforms;
 
     /// <inheritdoc/>
     public override void Apply(Span<float> image, ImageShape shape, ref AugmentationRandom random)
     {
-        foreach (var transform in _transforms)
+        foreach (var transform in transforms)
         {
             transform.Apply(image, shape, ref random);
         }

@@ -3,8 +3,8 @@ namespace GpuCnn.Datasets.Augmentation;
 /// <summary>Per channel c, replaces each value x with (x - mean[c]) / std[c].</summary>
 public sealed class Normalize : ImageTransform
 {
-    private readonly float[] _mean;
-    private readonly float[] _std;
+    private readonly float[] mean;
+    private readonly float[] std;
 
     /// <summary>Normalises with one mean and one std per channel.</summary>
     /// <param name="mean">Subtracted from each value of its channel.</param>
@@ -28,29 +28,30 @@ public sealed class Normalize : ImageTransform
                     $"for channel {c}.");
             }
         }
-        _mean = [.. mean];
-        _std = [.. std];
+        this.mean = [.. mean];
+        this.std = [.. std];
     }
 
     /// <summary>The mean of each channel.</summary>
-    public IReadOnlyList<float> Mean => _mean;
+    public IReadOnlyList<float> Mean => mean;
 
     /// <summary>The std of each channel.</summary>
-    public IReadOnlyList<float> Std => _std;
+    public IReadOnlyList<float> Std => std;
 
     /// <inheritdoc/>
     public override void Apply(Span<float> image, ImageShape shape, ref AugmentationRandom random)
     {
         CheckSize(image, shape);
-        if (shape.Channels != _mean.Length)
+        if (shape.Channels != this.mean.Length)
         {
             throw new ArgumentException(
-                $"The image has {shape.Channels} channels but the normalisation has {_mean.Length}.", nameof(shape));
+                $"The image has {shape.Channels} channels but the normalisation has {this.mean.Length}.",
+                nameof(shape));
         }
         int plane = shape.Height * shape.Width;
         for (int c = 0; c < shape.Channels; c++)
         {
-            float mean = _mean[c], std = _std[c];
+            float mean = this.mean[c], std = this.std[c];
             // Dividing, not multiplying by 1/std, rounds exactly as the batcher's lookup table does.
             foreach (ref float x in image.Slice(c * plane, plane))
             {

@@ -154,19 +154,19 @@ internal sealed class PngDecoder
     // size; rows that need more than that cannot be in the file, whatever the header says.
     private const long MaxDeflateRatio = 1032;
 
-    private readonly byte[] _data;
-    private readonly string _name;
-    private PngHeader _header;
-    private byte[]? _palette;
-    private byte[]? _transparency;
-    private int _transparencyOffset;
-    private int _firstIdatOffset = -1;
-    private readonly MemoryStream _compressed = new();
+    private readonly byte[] data;
+    private readonly string name;
+    private PngHeader header;
+    private byte[]? palette;
+    private byte[]? transparency;
+    private int transparencyOffset;
+    private int firstIdatOffset = -1;
+    private readonly MemoryStream compressed = new();
 
     private PngDecoder(byte[] data, string name)
     {
-        _data = data;
-        _name = name;
+        this.data = data;
+        this.name = name;
     }
 
     public static Image Decode(byte[] data, string name)
@@ -178,40 +178,40 @@ internal sealed class PngDecoder
     }
 
     private InvalidDataException Error(string chunk, long offset, string message) =>
-        new($"{_name}: {chunk} chunk at offset {offset}: {message}");
+        new($"{name}: {chunk} chunk at offset {offset}: {message}");
 
     private void ReadChunks()
     {
         ReadOnlySpan<byte> signature = Png.Signature;
-        if (_data.Length < signature.Length || !_data.AsSpan(0, signature.Length).SequenceEqual(signature))
+        if (data.Length < signature.Length || !data.AsSpan(0, signature.Length).SequenceEqual(signature))
         {
             throw new InvalidDataException(
-                $"{_name}: not a PNG file; the 8-byte signature at offset 0 is " +
-                $"{Convert.ToHexString(_data.AsSpan(0, Math.Min(8, _data.Length)))}, expected 89504E470D0A1A0A.");
+                $"{name}: not a PNG file; the 8-byte signature at offset 0 is " +
+                $"{Convert.ToHexString(data.AsSpan(0, Math.Min(8, data.Length)))}, expected 89504E470D0A1A0A.");
         }
         int offset = signature.Length;
         bool seenHeader = false;
         string previous = "";
         while (true)
         {
-            if (_data.Length - offset < 12)
+            if (data.Length - offset < 12)
             {
                 throw new InvalidDataException(
-                    $"{_name}: the file ends at offset {_data.Length}, inside the chunk header at offset {offset}" +
+                    $"{name}: the file ends at offset {data.Length}, inside the chunk header at offset {offset}" +
                     (previous.Length > 0 ? $" after the {previous} chunk" : "") + ", before an IEND chunk; it is " +
                     "truncated.");
             }
-            uint length = BinaryPrimitives.ReadUInt32BigEndian(_data.AsSpan(offset));
-            string type = ChunkType(_data.AsSpan(offset + 4, 4));
-            if (length > int.MaxValue || length > _data.Length - offset - 12)
+            uint length = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(offset));
+            string type = ChunkType(data.AsSpan(offset + 4, 4));
+            if (length > int.MaxValue || length > data.Length - offset - 12)
             {
                 throw Error(type, offset,
-                    $"it declares {length} data bytes but the file ends at offset {_data.Length}, before its " +
+                    $"it declares {length} data bytes but the file ends at offset {data.Length}, before its " +
                     $"CRC at offset {(long)offset + 8 + length}; the file is truncated.");
             }
-            ReadOnlySpan<byte> body = _data.AsSpan(offset + 8, (int)length);
-            uint stored = BinaryPrimitives.ReadUInt32BigEndian(_data.AsSpan(offset + 8 + (int)length));
-            uint actual = Crc32.Compute(_data.AsSpan(offset + 4, 4 + (int)length));
+            ReadOnlySpan<byte> body = data.AsSpan(offset + 8, (int)length);
+            uint stored = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(offset + 8 + (int)length));
+            uint actual = Crc32.Compute(data.AsSpan(offset + 4, 4 + (int)length));
             if (stored != actual)
             {
                 throw Error(type, offset,
@@ -227,23 +227,23 @@ internal sealed class PngDecoder
                 case "IHDR" when seenHeader:
                     throw Error(type, offset, "a second IHDR chunk; a PNG has exactly one.");
                 case "IHDR":
-                    _header = ReadHeader(body, offset);
+                    header = ReadHeader(body, offset);
                     seenHeader = true;
                     break;
                 case "PLTE":
                     ReadPalette(body, offset);
                     break;
                 case "tRNS":
-                    _transparency = body.ToArray();
-                    _transparencyOffset = offset;
+                    transparency = body.ToArray();
+                    transparencyOffset = offset;
                     break;
                 case "IDAT":
-                    if (_firstIdatOffset >= 0 && previous != "IDAT")
+                    if (firstIdatOffset >= 0 && previous != "IDAT")
                     {
                         throw Error(type, offset, "IDAT chunks must follow one another without other chunks between.");
                     }
-                    _firstIdatOffset = _firstIdatOffset < 0 ? offset : _firstIdatOffset;
-                    _compressed.Write(body);
+                    firstIdatOffset = firstIdatOffset < 0 ? offset : firstIdatOffset;
+                    compressed.Write(body);
                     break;
                 case "IEND":
                     FinishChunks(offset);
@@ -251,7 +251,7 @@ internal sealed class PngDecoder
                 default:
                     // Bit 5 of the first letter (lower case) marks an ancillary chunk, safe to skip. An unknown
                     // critical chunk may change how the pixels are to be read, so guessing would be wrong.
-                    if ((_data[offset + 4] & 0x20) == 0)
+                    if ((data[offset + 4] & 0x20) == 0)
                     {
                         throw Error(type, offset, "unknown critical chunk; this reader cannot decode the image.");
                     }
@@ -333,39 +333,39 @@ internal sealed class PngDecoder
         {
             throw Error("PLTE", offset, $"PLTE holds {body.Length} bytes; it must be 1 to 256 RGB triples.");
         }
-        _palette = body.ToArray();
+        palette = body.ToArray();
     }
 
     private void FinishChunks(int iendOffset)
     {
-        if (_firstIdatOffset < 0)
+        if (firstIdatOffset < 0)
         {
             throw Error("IEND", iendOffset, "the file has no IDAT chunk before IEND, so it holds no pixels.");
         }
-        if (_header.ColourType == Png.Palette && _palette is null)
+        if (header.ColourType == Png.Palette && palette is null)
         {
             throw Error("IEND", iendOffset, "a palette image needs a PLTE chunk, and this file has none.");
         }
-        if (_transparency is null)
+        if (transparency is null)
         {
             return;
         }
-        int expected = _header.ColourType switch
+        int expected = header.ColourType switch
         {
             Png.Grey => 2,
             Png.Rgb => 6,
-            Png.Palette => _palette!.Length / 3,
+            Png.Palette => palette!.Length / 3,
             _ => -1,
         };
-        bool ok = _header.ColourType == Png.Palette
-            ? _transparency.Length <= expected
-            : _transparency.Length == expected;
+        bool ok = header.ColourType == Png.Palette
+            ? transparency.Length <= expected
+            : transparency.Length == expected;
         if (!ok)
         {
-            throw Error("tRNS", _transparencyOffset, expected < 0
-                ? $"colour type {_header.ColourType} already has an alpha channel and must not carry tRNS."
-                : $"tRNS holds {_transparency.Length} bytes; colour type {_header.ColourType} allows " +
-                  (_header.ColourType == Png.Palette ? "at most " : "") + $"{expected}.");
+            throw Error("tRNS", transparencyOffset, expected < 0
+                ? $"colour type {header.ColourType} already has an alpha channel and must not carry tRNS."
+                : $"tRNS holds {transparency.Length} bytes; colour type {header.ColourType} allows " +
+                  (header.ColourType == Png.Palette ? "at most " : "") + $"{expected}.");
         }
     }
 
@@ -375,7 +375,7 @@ internal sealed class PngDecoder
     /// </summary>
     private void CheckSize()
     {
-        var (width, height) = (_header.Width, _header.Height);
+        var (width, height) = (header.Width, header.Height);
         long pixels = (long)width * height;
         if (pixels > ImageLimits.MaxPixels)
         {
@@ -383,18 +383,18 @@ internal sealed class PngDecoder
                 $"the image is {width}x{height} = {pixels} pixels, which exceeds the limit of " +
                 $"{ImageLimits.MaxPixels} pixels (ImageLimits.MaxPixels); raise that setting to read larger images.");
         }
-        long expected = (long)height * (1 + _header.Stride);
-        long compressed = _compressed.Length;
-        if (expected > compressed * MaxDeflateRatio)
+        long expected = (long)height * (1 + header.Stride);
+        long compressedLength = compressed.Length;
+        if (expected > compressedLength * MaxDeflateRatio)
         {
-            throw Error("IDAT", _firstIdatOffset,
-                $"the IDAT chunks hold {compressed} compressed bytes, which inflate to at most " +
-                $"{compressed * MaxDeflateRatio}, but a {width}x{height} image needs {expected}; the data is " +
+            throw Error("IDAT", firstIdatOffset,
+                $"the IDAT chunks hold {compressedLength} compressed bytes, which inflate to at most " +
+                $"{compressedLength * MaxDeflateRatio}, but a {width}x{height} image needs {expected}; the data is " +
                 "truncated or the header is corrupt.");
         }
-        if (compressed >= 2 && (_compressed.GetBuffer()[1] & 0x20) != 0)
+        if (compressedLength >= 2 && (compressed.GetBuffer()[1] & 0x20) != 0)
         {
-            throw Error("IDAT", _firstIdatOffset,
+            throw Error("IDAT", firstIdatOffset,
                 "the zlib stream sets the preset-dictionary flag (bit 5 of its second byte), which PNG forbids.");
         }
     }
@@ -405,28 +405,28 @@ internal sealed class PngDecoder
     /// </summary>
     private Image DecodeRows()
     {
-        var (width, height, _, colour) = _header;
-        bool keyed = _transparency is not null;
+        var (width, height, _, colour) = header;
+        bool keyed = transparency is not null;
         int channels = colour switch
         {
             Png.Palette => keyed ? 4 : 3,
             Png.Grey => keyed ? 2 : 1,
             Png.Rgb => keyed ? 4 : 3,
-            _ => _header.SamplesPerPixel,
+            _ => header.SamplesPerPixel,
         };
-        int stride = _header.Stride;
+        int stride = header.Stride;
         long expected = (long)height * (1 + stride);
         var image = new Image(width, height, channels);
         var current = new byte[stride + 1];
         var previous = new byte[stride + 1];
-        _compressed.Position = 0;
-        using var zlib = new ZLibStream(_compressed, CompressionMode.Decompress, leaveOpen: true);
+        compressed.Position = 0;
+        using var zlib = new ZLibStream(compressed, CompressionMode.Decompress, leaveOpen: true);
         for (int y = 0; y < height; y++)
         {
             int read = Inflate(zlib, current);
             if (read < current.Length)
             {
-                throw Error("IDAT", _firstIdatOffset,
+                throw Error("IDAT", firstIdatOffset,
                     $"the data inflates to {(long)y * current.Length + read} bytes but a {width}x{height} image " +
                     $"needs exactly {expected} ({height} rows of a filter byte and {stride} bytes).");
             }
@@ -436,7 +436,7 @@ internal sealed class PngDecoder
         }
         if (Inflate(zlib, current.AsSpan(0, 1)) != 0)
         {
-            throw Error("IDAT", _firstIdatOffset,
+            throw Error("IDAT", firstIdatOffset,
                 $"the data inflates to more bytes than a {width}x{height} image needs, exactly {expected} " +
                 $"({height} rows of a filter byte and {stride} bytes).");
         }
@@ -454,7 +454,7 @@ internal sealed class PngDecoder
         catch (Exception ex) when (ex is InvalidDataException or IOException)
         {
             throw new InvalidDataException(
-                $"{_name}: IDAT chunk at offset {_firstIdatOffset}: the zlib stream is corrupt ({ex.Message}).", ex);
+                $"{name}: IDAT chunk at offset {firstIdatOffset}: the zlib stream is corrupt ({ex.Message}).", ex);
         }
     }
 
@@ -462,11 +462,11 @@ internal sealed class PngDecoder
     /// </summary>
     private void Unfilter(byte[] current, byte[] previousRow, int y)
     {
-        int stride = _header.Stride, bpp = _header.FilterDistance;
+        int stride = header.Stride, bpp = header.FilterDistance;
         int filter = current[0];
         if (filter > 4)
         {
-            throw Error("IDAT", _firstIdatOffset,
+            throw Error("IDAT", firstIdatOffset,
                 $"row {y} has filter type {filter} at offset {(long)y * (stride + 1)} of the inflated data; " +
                 "only 0 to 4 exist.");
         }
@@ -485,7 +485,7 @@ internal sealed class PngDecoder
 
     private void ExpandRow(ReadOnlySpan<byte> row, Span<byte> target, int y)
     {
-        var (width, _, depth, colour) = _header;
+        var (width, _, depth, colour) = header;
         switch (colour)
         {
             case Png.Palette:
@@ -494,7 +494,7 @@ internal sealed class PngDecoder
             case Png.Grey:
                 ExpandGrey(row, target, depth, width);
                 break;
-            case Png.Rgb when _transparency is not null:
+            case Png.Rgb when transparency is not null:
                 ExpandKeyedRgb(row, target, width);
                 break;
             default:
@@ -505,21 +505,21 @@ internal sealed class PngDecoder
 
     private void ExpandPalette(ReadOnlySpan<byte> row, Span<byte> target, int y)
     {
-        byte[] palette = _palette!;
-        int entries = palette.Length / 3, channels = _transparency is null ? 3 : 4;
-        for (int x = 0; x < _header.Width; x++)
+        byte[] palette = this.palette!;
+        int entries = palette.Length / 3, channels = transparency is null ? 3 : 4;
+        for (int x = 0; x < header.Width; x++)
         {
-            int index = Sample(row, x, _header.BitDepth);
+            int index = Sample(row, x, header.BitDepth);
             if (index >= entries)
             {
-                throw Error("IDAT", _firstIdatOffset,
+                throw Error("IDAT", firstIdatOffset,
                     $"pixel ({x}, {y}) uses palette index {index} but PLTE has only {entries} entries.");
             }
             Span<byte> pixel = target.Slice(x * channels, channels);
             palette.AsSpan(index * 3, 3).CopyTo(pixel);
             if (channels == 4)
             {
-                pixel[3] = index < _transparency!.Length ? _transparency[index] : (byte)255;
+                pixel[3] = index < transparency!.Length ? transparency[index] : (byte)255;
             }
         }
     }
@@ -527,7 +527,7 @@ internal sealed class PngDecoder
     private void ExpandGrey(ReadOnlySpan<byte> row, Span<byte> target, int depth, int width)
     {
         // tRNS for grey holds a 16-bit sample value; pixels equal to it become fully transparent.
-        int key = _transparency is null ? -1 : BinaryPrimitives.ReadUInt16BigEndian(_transparency);
+        int key = transparency is null ? -1 : BinaryPrimitives.ReadUInt16BigEndian(transparency);
         int channels = key < 0 ? 1 : 2, max = (1 << depth) - 1;
         for (int x = 0; x < width; x++)
         {
@@ -543,7 +543,7 @@ internal sealed class PngDecoder
 
     private void ExpandKeyedRgb(ReadOnlySpan<byte> row, Span<byte> target, int width)
     {
-        var t = _transparency!;
+        var t = transparency!;
         int r = BinaryPrimitives.ReadUInt16BigEndian(t), g = BinaryPrimitives.ReadUInt16BigEndian(t.AsSpan(2));
         int b = BinaryPrimitives.ReadUInt16BigEndian(t.AsSpan(4));
         for (int x = 0; x < width; x++)

@@ -79,15 +79,7 @@ public sealed class ModelSummary
         foreach (var node in nodes)
         {
             var (r, j) = node.Inputs.Count == 0 ? (1, 1) : node.Inputs.Select(i => field[i]).MaxBy(f => f.Field);
-            (r, j) = node switch
-            {
-                Conv2dNode c => (r + (c.KernelH - 1) * c.DilationH * j, j * c.StrideH),
-                Pool2dNode p => (r + (p.KernelSize - 1) * j, j * p.Stride),
-                GlobalAvgPool2dNode gp => (r + (gp.Geometry.KernelH - 1) * j, j * gp.Geometry.KernelH),
-                LinearNode => (Math.Max(whole, r), j), // a dense layer sees the whole input, and all its input saw
-
-                _ => (r, j),
-            };
+            (r, j) = node.ReceptiveField(r, j, whole);
             field[node] = (r, j);
             var own = tensors(node).ToList();
             all.AddRange(own);

@@ -53,6 +53,11 @@ public abstract class Node
     /// <summary>When true the node's output and gradient are its first input's buffers (a view, no copy).</summary>
     internal virtual bool IsView => false;
 
+    /// <summary>The receptive field and input stride ("jump") of one output step after this node, given the widest
+    /// input's; <paramref name="whole"/> is the larger side of the network's input. Windowed nodes grow the field
+    /// (r_out = r_in + (k - 1) * dilation * j_in, j_out = j_in * stride); the rest pass it on.</summary>
+    internal virtual (int Field, int Jump) ReceptiveField(int field, int jump, int whole) => (field, jump);
+
     internal void SetShape(Shape shape) => OutputShape = shape;
 
     internal void AddParameter(Parameter parameter) => parameters.Add(parameter);

@@ -2,32 +2,25 @@ namespace GpuCnn.Kernels.Cpu;
 
 /// <summary>
 /// Splits an element range into chunks and runs a static body on each: the shared shape of every element-wise
-/// kernel. Fields carry the kernel's operands so that a call allocates nothing.
+/// kernel. <see cref="Operands"/> carries the kernel's buffers and scalars under their own names (each op declares
+/// its operand struct), so that a call allocates nothing.
 /// </summary>
-internal sealed unsafe class ChunkJob : IParallelJob
+internal sealed unsafe class ChunkJob<TOperands> : IParallelJob
+    where TOperands : unmanaged
 {
     // Below this many elements a second core costs more to wake than it saves.
     private const int MinChunk = 1 << 15;
     private readonly CpuWorkers workers;
-    private delegate*<ChunkJob, int, int, void> body;
+    private delegate*<ChunkJob<TOperands>, int, int, void> body;
     private int count;
     private int chunk;
 
     public ChunkJob(CpuWorkers workers) => this.workers = workers;
 
-    public float* A;
-    public float* B;
-    public float* C;
-    public float* D;
-    public float S0;
-    public float S1;
-    public float S2;
-    public float S3;
-    public float S4;
-    public ulong Seed;
-    public bool Flag;
+    /// <summary>The kernel's operands, set before each launch and read by every chunk.</summary>
+    public TOperands Operands;
 
-    public void Launch(delegate*<ChunkJob, int, int, void> kernel, int length)
+    public void Launch(delegate*<ChunkJob<TOperands>, int, int, void> kernel, int length)
     {
         body = kernel;
         count = length;

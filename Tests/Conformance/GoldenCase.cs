@@ -50,6 +50,13 @@ internal sealed class GoldenCase
 
     public T Get<T>(string key, T fallback) => Case[key] is { } node ? node.GetValue<T>() : fallback;
 
+    /// <summary>The case's "op": which descriptor in Tests/Ops builds the layer.</summary>
+    public string Op => Case["op"]?.GetValue<string>() ?? throw new InvalidOperationException($"{Path}: no \"op\".");
+
+    public int Int(string key, int fallback = 0) => Get(key, fallback);
+
+    public float Float(string key, float fallback) => (float)Get(key, (double)fallback);
+
     /// <summary>
     /// Loads the fixture's parameters and buffers into <paramref name="net"/> by name (every one must exist there,
     /// and every parameter of the network must come from the file), runs forward in the fixture's mode and

@@ -5,9 +5,9 @@ namespace GpuCnn.Tests.Datasets;
 
 public sealed class Cifar10Tests : IDisposable
 {
-    private readonly IdxFixture _files = new();
+    private readonly IdxFixture files = new();
 
-    public void Dispose() => _files.Dispose();
+    public void Dispose() => files.Dispose();
 
     // Record k of a file: label, then R, G, B planes where pixel p of plane c holds (seed + 3 * c + p) mod 256.
     private static byte[] Records(params (byte Label, int Seed)[] records)
@@ -28,7 +28,7 @@ public sealed class Cifar10Tests : IDisposable
     [Fact]
     public void BatchKeepsPlanesInChwOrder()
     {
-        string path = _files.Write("test_batch.bin", Records((3, 0), (9, 100)));
+        string path = files.Write("test_batch.bin", Records((3, 0), (9, 100)));
 
         var data = Cifar10.ReadBatch(path);
 
@@ -44,11 +44,11 @@ public sealed class Cifar10Tests : IDisposable
     {
         for (int b = 1; b <= 5; b++)
         {
-            _files.Write($"data_batch_{b}.bin", Records(((byte)b, b), ((byte)(b - 1), 10 * b)));
+            files.Write($"data_batch_{b}.bin", Records(((byte)b, b), ((byte)(b - 1), 10 * b)));
         }
-        _files.Write("test_batch.bin", Records((0, 7)));
+        files.Write("test_batch.bin", Records((0, 7)));
 
-        var (train, test) = Cifar10.Load(_files.Directory);
+        var (train, test) = Cifar10.Load(files.Directory);
 
         Assert.Equal(10, train.Count);
         Assert.Equal([1, 0, 2, 1, 3, 2, 4, 3, 5, 4], train.Labels);
@@ -60,9 +60,9 @@ public sealed class Cifar10Tests : IDisposable
     [Fact]
     public void MissingFileIsNamed()
     {
-        _files.Write("test_batch.bin", Records((0, 7)));
+        files.Write("test_batch.bin", Records((0, 7)));
 
-        var error = Assert.Throws<FileNotFoundException>(() => Cifar10.Load(_files.Directory));
+        var error = Assert.Throws<FileNotFoundException>(() => Cifar10.Load(files.Directory));
 
         Assert.Contains("data_batch_1.bin", error.Message);
     }
@@ -71,7 +71,7 @@ public sealed class Cifar10Tests : IDisposable
     public void PartialRecordNamesRecordAndOffset()
     {
         byte[] bytes = Records((1, 0), (2, 0));
-        string path = _files.Write("data_batch_1.bin", bytes[..(bytes.Length - 10)]);
+        string path = files.Write("data_batch_1.bin", bytes[..(bytes.Length - 10)]);
 
         var error = Assert.Throws<InvalidDataException>(() => Cifar10.ReadBatch(path));
 
@@ -83,7 +83,7 @@ public sealed class Cifar10Tests : IDisposable
     [Fact]
     public void LabelOutOfRangeNamesRecordAndOffset()
     {
-        string path = _files.Write("data_batch_1.bin", Records((1, 0), (4, 0), (10, 0)));
+        string path = files.Write("data_batch_1.bin", Records((1, 0), (4, 0), (10, 0)));
 
         var error = Assert.Throws<InvalidDataException>(() => Cifar10.ReadBatch(path));
 
@@ -94,7 +94,7 @@ public sealed class Cifar10Tests : IDisposable
     [Fact]
     public void EmptyFileIsRejected()
     {
-        string path = _files.Write("data_batch_1.bin", []);
+        string path = files.Write("data_batch_1.bin", []);
 
         var error = Assert.Throws<InvalidDataException>(() => Cifar10.ReadBatch(path));
 
@@ -105,7 +105,7 @@ public sealed class Cifar10Tests : IDisposable
     [Fact]
     public void SliceAndWhereCopyWholeImages()
     {
-        string path = _files.Write("test_batch.bin", Records((3, 0), (9, 100), (3, 200)));
+        string path = files.Write("test_batch.bin", Records((3, 0), (9, 100), (3, 200)));
         var data = Cifar10.ReadBatch(path);
 
         var cats = data.Where(label => label == 3);

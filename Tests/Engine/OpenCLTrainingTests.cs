@@ -16,6 +16,9 @@ namespace GpuCnn.Tests.Engine;
 /// <summary>Whole training steps on the OpenCL backend against the CPU backend, and learning on real MNIST.</summary>
 public sealed class OpenCLTrainingTests
 {
+    // A LeNet-5 batch whose conv1 output alone is past any 2 GiB allocation limit.
+    private const int TooLargeBatch = 120_000;
+
     [OpenCLFact]
     public void LeNet5TrainingStepMatchesTheCpuBackend()
     {
@@ -87,15 +90,12 @@ public sealed class OpenCLTrainingTests
         TensorAssert.Close(Run(cpu).ToDouble(), Run(cl), 1e-6, 1e-6, $"{optimizer} parameters after 5 steps");
     }
 
-    [OpenCLFact]
+    // A device that allows buffers as large as the contract's int length can ask for skips.
+    [OpenCLAllocationLimitFact(maxAllocationBelow: (long)int.MaxValue * sizeof(float))]
     public void ABufferLargerThanTheDeviceIsAClearErrorNamingTheBytes()
     {
         using var cl = new OpenCLAccelerator();
         var floats = (int)Math.Min(int.MaxValue, cl.Device.MaxAllocationBytes / sizeof(float) + 1);
-        if ((long)floats * sizeof(float) <= cl.Device.MaxAllocationBytes)
-        {
-            return; // The device allows buffers as large as the contract's int length can ask for.
-        }
 
         var error = Assert.Throws<DeviceMemoryException>(() => cl.Allocate(floats));
 
@@ -103,16 +103,13 @@ public sealed class OpenCLTrainingTests
         Assert.Contains($"{error.BytesNeeded:N0} bytes", error.Message);
     }
 
-    [OpenCLFact]
+    // conv1's output alone needs 6*28*28 floats per image: past any 2 GiB allocation limit at this batch. A device
+    // that could hold it skips.
+    [OpenCLAllocationLimitFact(maxAllocationBelow: 6L * 28 * 28 * sizeof(float) * TooLargeBatch)]
     public void AModelTooLargeForTheDeviceNamesTheModelItsBatchAndTheMemoryNeeded()
     {
-        // conv1's output alone needs 6*28*28 floats per image: past any 2 GiB allocation limit at this batch.
         using var cl = new OpenCLAccelerator();
-        const int batch = 120_000;
-        if (cl.Device.MaxAllocationBytes >= 6L * 28 * 28 * sizeof(float) * batch)
-        {
-            return; // This device could hold it.
-        }
+        const int batch = TooLargeBatch;
 
         var error = Assert.Throws<DeviceMemoryException>(() => ModelZoo.Build("lenet5", cl, maxBatch: batch));
 

@@ -43,3 +43,27 @@ internal sealed class OpenCLTheoryAttribute : TheoryAttribute
 {
     public OpenCLTheoryAttribute() => Skip = new OpenCLFactAttribute().Skip;
 }
+
+/// <summary>
+/// An OpenCL fact about running out of device memory: it needs the preferred device to refuse single buffers of
+/// <c>maxAllocationBelow</c> bytes (CL_DEVICE_MAX_MEM_ALLOC_SIZE below it). On a device that allows such buffers
+/// it skips and says why, instead of passing without asserting anything; xunit 2 decides skips when it discovers
+/// tests, so the device is asked here.
+/// </summary>
+internal sealed class OpenCLAllocationLimitFactAttribute : FactAttribute
+{
+    public OpenCLAllocationLimitFactAttribute(long maxAllocationBelow)
+    {
+        Skip = new OpenCLFactAttribute().Skip;
+        var devices = OpenCLAccelerator.Devices();
+        if (Skip is null && devices.Count > 0)
+        {
+            var device = devices[OpenCLAccelerator.GpuDeviceIndex() ?? 0];
+            if (device.MaxAllocationBytes >= maxAllocationBelow)
+            {
+                Skip = $"{device.Name} allows single buffers of {device.MaxAllocationBytes:N0} bytes; the test " +
+                    $"needs a device whose limit is below {maxAllocationBelow:N0} bytes.";
+            }
+        }
+    }
+}

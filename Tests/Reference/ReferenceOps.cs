@@ -1,4 +1,5 @@
 using GpuCnn.Kernels.Ops;
+using GpuCnn.Tests.Ops;
 
 namespace GpuCnn.Tests.Reference;
 
@@ -195,10 +196,10 @@ internal static partial class ReferenceOps
         return best;
     }
 
-    // Calls window(output index, area, cells) for every output element: area counts the window's cells inside the
-    // padded input [-pad, size + pad), real or padding; cells lists the real input elements in row-major window
-    // order.
-    private static void ForEachPoolWindow(in Pool2dGeometry g, Action<int, int, List<int>> window)
+    /// <summary>Calls window(output index, area, cells) for every output element: area counts the window's cells
+    /// inside the padded input [-pad, size + pad), real or padding; cells lists the real input elements in row-major
+    /// window order. Pooling oracles are written on it.</summary>
+    public static void ForEachPoolWindow(in Pool2dGeometry g, Action<int, int, List<int>> window)
     {
         var (outH, outW) = PoolOutput(g);
         var cells = new List<int>();
@@ -234,39 +235,9 @@ internal static partial class ReferenceOps
 
     // ---- element-wise ----
 
-    public static double[] Activation(ActivationKind kind, double[] x)
-    {
-        var y = new double[x.Length];
-        for (var i = 0; i < x.Length; i++)
-        {
-            y[i] = kind switch
-            {
-                ActivationKind.Relu => Math.Max(x[i], 0.0),
-                ActivationKind.Tanh => Math.Tanh(x[i]),
-                _ => 1.0 / (1.0 + Math.Exp(-x[i])),
-            };
-        }
-
-        return y;
-    }
-
-    // The derivative written through the forward output y, as the contract asks: relu' = [y > 0], tanh' = 1 - y^2,
-    // sigmoid' = y (1 - y).
-    public static double[] ActivationBackward(ActivationKind kind, double[] y, double[] dy)
-    {
-        var dx = new double[y.Length];
-        for (var i = 0; i < y.Length; i++)
-        {
-            dx[i] = kind switch
-            {
-                ActivationKind.Relu => y[i] > 0 ? dy[i] : 0.0,
-                ActivationKind.Tanh => dy[i] * (1 - y[i] * y[i]),
-                _ => dy[i] * y[i] * (1 - y[i]),
-            };
-        }
-
-        return dx;
-    }
+    /// <summary>y = f(x) for an activation: its oracle lives in its descriptor (Tests/Ops), which throws for a kind
+    /// that has none.</summary>
+    public static double[] Activation(ActivationKind kind, double[] x) => ActivationDescriptor.For(kind).Forward(x);
 
     // x, y:(rows, columns); each row becomes exp(x - max) / sum(exp(x - max)).
     public static double[] Softmax(double[] x, int rows, int columns)

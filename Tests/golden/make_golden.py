@@ -13,7 +13,8 @@ Each case is one safetensors file under Tests/golden/layers/ or Tests/golden/mod
   param.NAME       every parameter and buffer before the step, by its state_dict name
   grad.NAME        every parameter's gradient
   state.NAME       every buffer after the forward pass (batch-norm running statistics)
-and, in the metadata, "case": a JSON description of the layer or model that the C# side builds from.
+and, in the metadata, "case": a JSON description of the layer or model that the C# side builds from. A layer
+case's "op" names the descriptor in Tests/Ops that declares it in FixtureOps and parses the rest of the case.
 The files are small (a few KB each) and are committed, so the tests need no PyTorch.
 """
 

@@ -61,8 +61,8 @@ internal static unsafe class GemmDriver
     /// </summary>
     private static readonly int DirectBMaxRows = 2 * Mr;
 
-    [ThreadStatic] private static float[]? t_packA;
-    [ThreadStatic] private static float[]? t_packB;
+    [ThreadStatic] private static float[]? threadPackA;
+    [ThreadStatic] private static float[]? threadPackB;
 
     /// <summary>C = alpha * op(A) * op(B) + beta * C on the calling thread. Requires m, n, k &gt; 0.</summary>
     public static void Run(
@@ -84,10 +84,10 @@ internal static unsafe class GemmDriver
         int kcMax = (k + slices - 1) / slices;
         int ncMax = RoundUp(Math.Min(Nc, n), nr);
         int mcMax = RoundUp(Math.Min(Mc, m), mr);
-        float* packB = Buffer(ref t_packB, directB ? kcMax * nr : kcMax * ncMax, Kc * RoundUp(Nc, nr));
+        float* packB = Buffer(ref threadPackB, directB ? kcMax * nr : kcMax * ncMax, Kc * RoundUp(Nc, nr));
 
         // Slack past the end: masked A packing of the last strip may write up to a vector beyond the strip.
-        float* packA = Buffer(ref t_packA, mcMax * kcMax + 16, RoundUp(Mc, mr) * Kc + 16);
+        float* packA = Buffer(ref threadPackA, mcMax * kcMax + 16, RoundUp(Mc, mr) * Kc + 16);
 
         for (int jc = 0; jc < n; jc += Nc)
         {

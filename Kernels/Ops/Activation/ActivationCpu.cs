@@ -4,47 +4,63 @@ using GpuCnn.Kernels.Cpu;
 
 namespace GpuCnn.Kernels.Ops;
 
-/// <summary>Element-wise activations on the CPU. Chunk bodies: job.A = x or y, job.B = dy, job.C = output.</summary>
+/// <summary>The buffers of an element-wise activation: forward reads X and writes Y; backward reads X, Y and Dy
+/// and adds into Dx.</summary>
+internal unsafe struct ActivationOperands
+{
+    public float* X;
+    public float* Y;
+    public float* Dy;
+    public float* Dx;
+}
+
+/// <summary>Element-wise activations on the CPU.</summary>
 internal static unsafe class ActivationCpu
 {
-    public static void Forward(ChunkJob job, ActivationKind kind, float* x, float* y, int count)
+    public static void Forward(ChunkJob<ActivationOperands> job, ActivationKind kind, float* x, float* y, int count)
     {
-        job.A = x;
-        job.C = y;
+        job.Operands = new ActivationOperands { X = x, Y = y };
         job.Launch(kind switch
         {
             ActivationKind.Relu => &Relu,
             ActivationKind.Tanh => &Tanh,
-            _ => &Sigmoid,
+            ActivationKind.Sigmoid => &Sigmoid,
+            _ => throw ActivationKinds.Unknown(kind, nameof(kind)),
         }, count);
     }
 
-    public static void Backward(ChunkJob job, ActivationKind kind, float* y, float* dy, float* dx, int count)
+    public static void Backward(ChunkJob<ActivationOperands> job, ActivationKind kind, float* x, float* y, float* dy,
+        float* dx, int count)
     {
-        job.A = y;
-        job.B = dy;
-        job.C = dx;
+        job.Operands = new ActivationOperands { X = x, Y = y, Dy = dy, Dx = dx };
         job.Launch(kind switch
         {
             ActivationKind.Relu => &ReluBackward,
             ActivationKind.Tanh => &TanhBackward,
-            _ => &SigmoidBackward,
+            ActivationKind.Sigmoid => &SigmoidBackward,
+            _ => throw ActivationKinds.Unknown(kind, nameof(kind)),
         }, count);
     }
 
-    private static void Relu(ChunkJob j, int start, int end) =>
-        TensorPrimitives.Max(new ReadOnlySpan<float>(j.A + start, end - start), 0f, new Span<float>(j.C + start, end - start));
+    private static void Relu(ChunkJob<ActivationOperands> j, int start, int end) =>
+        TensorPrimitives.Max(Input(j, start, end), 0f, Output(j, start, end));
 
-    private static void Tanh(ChunkJob j, int start, int end) =>
-        TensorPrimitives.Tanh(new ReadOnlySpan<float>(j.A + start, end - start), new Span<float>(j.C + start, end - start));
+    private static void Tanh(ChunkJob<ActivationOperands> j, int start, int end) =>
+        TensorPrimitives.Tanh(Input(j, start, end), Output(j, start, end));
 
-    private static void Sigmoid(ChunkJob j, int start, int end) =>
-        TensorPrimitives.Sigmoid(new ReadOnlySpan<float>(j.A + start, end - start), new Span<float>(j.C + start, end - start));
+    private static void Sigmoid(ChunkJob<ActivationOperands> j, int start, int end) =>
+        TensorPrimitives.Sigmoid(Input(j, start, end), Output(j, start, end));
+
+    private static ReadOnlySpan<float> Input(ChunkJob<ActivationOperands> j, int start, int end) =>
+        new(j.Operands.X + start, end - start);
+
+    private static Span<float> Output(ChunkJob<ActivationOperands> j, int start, int end) =>
+        new(j.Operands.Y + start, end - start);
 
     // dx += dy where y > 0
-    private static void ReluBackward(ChunkJob j, int start, int end)
+    private static void ReluBackward(ChunkJob<ActivationOperands> j, int start, int end)
     {
-        float* y = j.A, dy = j.B, dx = j.C;
+        float* y = j.Operands.Y, dy = j.Operands.Dy, dx = j.Operands.Dx;
         var i = start;
         for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
         {
@@ -63,9 +79,9 @@ internal static unsafe class ActivationCpu
     }
 
     // dx += dy * (1 - y^2)
-    private static void TanhBackward(ChunkJob j, int start, int end)
+    private static void TanhBackward(ChunkJob<ActivationOperands> j, int start, int end)
     {
-        float* y = j.A, dy = j.B, dx = j.C;
+        float* y = j.Operands.Y, dy = j.Operands.Dy, dx = j.Operands.Dx;
         var i = start;
         for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
         {
@@ -81,9 +97,9 @@ internal static unsafe class ActivationCpu
     }
 
     // dx += dy * y * (1 - y)
-    private static void SigmoidBackward(ChunkJob j, int start, int end)
+    private static void SigmoidBackward(ChunkJob<ActivationOperands> j, int start, int end)
     {
-        float* y = j.A, dy = j.B, dx = j.C;
+        float* y = j.Operands.Y, dy = j.Operands.Dy, dx = j.Operands.Dx;
         var i = start;
         for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
         {

@@ -1,6 +1,7 @@
 namespace GpuCnn.Kernels.Ops;
 
-/// <summary>Element-wise activation functions. Their backward passes read the forward output y.</summary>
+/// <summary>Element-wise activation functions. Backward receives both the forward input x and output y; the
+/// three here need only y. Any other value is rejected by every backend.</summary>
 public enum ActivationKind
 {
     /// <summary>max(0, x); dx = dy where y &gt; 0.</summary>
