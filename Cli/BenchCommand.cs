@@ -36,6 +36,7 @@ internal static class BenchCommand
             var name = parse.GetValue(model)!;
             var batch = parse.GetValue(batchSize);
             using var accelerator = Devices.Open(parse.GetValue(device)!);
+            OptionChecks.BatchFits(name, null, batch, accelerator);
             using var network = ModelZoo.Build(name, accelerator, batch, seed: 0);
             using var optimizer = new Adam(network.Parameters());
             using var trainer = new Trainer(network, optimizer);

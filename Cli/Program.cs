@@ -1,6 +1,8 @@
 using System.CommandLine;
 using GpuCnn.Cli;
 using GpuCnn.Engine;
+using GpuCnn.Kernels;
+using GpuCnn.Kernels.OpenCL;
 
 var root = new RootCommand("gpucnn: train, evaluate and inspect convolutional networks");
 root.Subcommands.Add(TrainCommand.Create());
@@ -33,7 +35,8 @@ try
     return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (e is InvalidDataException or IOException or GraphException or ArgumentException
-    or InvalidOperationException or UnauthorizedAccessException or OptionException)
+    or InvalidOperationException or UnauthorizedAccessException or OptionException or DeviceMemoryException
+    or OpenCLException)
 {
     // These carry messages written for the user (the file, the node, the shapes); a stack trace adds nothing.
     Console.Error.WriteLine($"gpucnn: {e.Message}");

@@ -99,6 +99,16 @@ public sealed class CliHostileTests : IDisposable
     }
 
     [Fact]
+    public void ABenchBatchThatCannotFitTheDeviceIsOneLine()
+    {
+        var (code, _, error) = Gpucnn.Run("bench", "--batch-size", "10000000", "--device", "cpu", "--steps", "1");
+
+        Assert.Equal(1, code);
+        Assert.StartsWith("gpucnn: --batch-size 10000000: a training step of lenet5 needs about", error);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public void PredictOnAPngDeclaring32768x32768IsOneLineNamingTheFileAndTheLimit()
     {
         var checkpoint = SaveLeNet();
