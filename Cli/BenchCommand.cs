@@ -17,9 +17,15 @@ internal static class BenchCommand
         var model = CommonOptions.Model(inputs: ModelInputs.Any);
         var batchSize = CommonOptions.BatchSize();
         var device = CommonOptions.Device();
-        var steps = new Option<int>("--steps") { Description = "Timed steps per run", DefaultValueFactory = _ => 300 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first", DefaultValueFactory = _ => 30 };
-        var repeats = new Option<int>("--repeats") { Description = "Timed runs (median reported)", DefaultValueFactory = _ => 3 };
+        var steps = new Option<int>("--steps") { Description = "Timed steps per run", DefaultValueFactory = _ => 300 }
+            .AtLeast(1);
+        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first", DefaultValueFactory = _ => 30 }
+            .AtLeast(0);
+        var repeats = new Option<int>("--repeats")
+        {
+            Description = "Timed runs (median reported)",
+            DefaultValueFactory = _ => 3,
+        }.AtLeast(1);
         var profile = new Option<bool>("--profile") { Description = "Also time every node (synchronising after each)" };
         var command = new Command("bench", "Measure training throughput in images per second")
         {
@@ -30,6 +36,7 @@ internal static class BenchCommand
             var name = parse.GetValue(model)!;
             var batch = parse.GetValue(batchSize);
             using var accelerator = Devices.Open(parse.GetValue(device)!);
+            OptionChecks.BatchFits(name, null, batch, accelerator);
             using var network = ModelZoo.Build(name, accelerator, batch, seed: 0);
             using var optimizer = new Adam(network.Parameters());
             using var trainer = new Trainer(network, optimizer);

@@ -22,7 +22,15 @@ internal static class BenchGemmCommand
         {
             Description = "Timed runs per size (median reported)",
             DefaultValueFactory = _ => 5,
-        };
+        }.AtLeast(1);
+        sizes.Validators.Add(result =>
+        {
+            var values = result.GetValueOrDefault<int[]>() ?? [];
+            if (values.Any(n => n is < 1 or > 16384))
+            {
+                result.AddError($"--sizes must be between 1 and 16384 each, got {string.Join(" ", values)}.");
+            }
+        });
         var command = new Command("bench-gemm", "Measure GEMM throughput in GFLOP/s") { device, sizes, repeats };
         command.SetAction(parse =>
         {

@@ -54,11 +54,11 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Mnist.DefaultDataDir,
     };
 
-    public static Option<int> BatchSize() => new("--batch-size")
+    public static Option<int> BatchSize() => new Option<int>("--batch-size")
     {
         Description = "Samples per step",
         DefaultValueFactory = _ => 64,
-    };
+    }.AtLeast(1);
 
     /// <summary>The <c>--dataset</c> option of <c>train</c> and <c>eval</c>; null when not given, so that the
     /// model's input shape (or the checkpoint) can choose.</summary>

@@ -31,7 +31,7 @@ internal static class ExerciseCommand
         {
             Description = "Epochs per optimizer",
             DefaultValueFactory = _ => 10,
-        };
+        }.AtLeast(1);
         var output = new Option<string>("--out")
         {
             Description = "Folder for loss-curves.png, loss-curves.csv and summary.csv",
@@ -45,7 +45,7 @@ internal static class ExerciseCommand
             Description = "Seed of initialisation, shuffling and dropout, the same for every optimizer",
             DefaultValueFactory = _ => 0,
         };
-        var limit = new Option<int?>("--limit-train") { Description = "Train on the first N images only" };
+        var limit = new Option<int?>("--limit-train") { Description = "Train on the first N images only" }.AtLeast(1);
         var command = new Command("exercise",
             "Train the exercise network with Adam, Adadelta and SGD and plot their loss curves")
         {
@@ -61,12 +61,7 @@ internal static class ExerciseCommand
     private static int Run(int epochs, string output, string dataDir, string device, int batchSize, ulong seed,
         int? limit)
     {
-        if (epochs < 1 || batchSize < 1 || limit < 1)
-        {
-            Console.Error.WriteLine("--epochs, --batch-size and --limit-train must be at least 1.");
-            return 2;
-        }
-
+        OutputPaths.CheckFolder("--out", output);
         var (train, test) = Mnist.LoadOrFetch(dataDir, message => Console.Error.WriteLine(message));
         if (limit is { } n)
         {

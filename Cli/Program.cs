@@ -1,6 +1,8 @@
 using System.CommandLine;
 using GpuCnn.Cli;
 using GpuCnn.Engine;
+using GpuCnn.Kernels;
+using GpuCnn.Kernels.OpenCL;
 
 var root = new RootCommand("gpucnn: train, evaluate and inspect convolutional networks");
 root.Subcommands.Add(TrainCommand.Create());
@@ -14,12 +16,27 @@ root.Subcommands.Add(BenchConvCommand.Create());
 root.Subcommands.Add(FetchCommand.Create());
 root.Subcommands.Add(ExerciseCommand.Create());
 root.Subcommands.Add(VisualizeCommand.Create());
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // One line per error and a pointer to the help, rather than the whole help text after the error.
+    var command = string.Join(' ', parsed.CommandResult.Command.Name == root.Name
+        ? ["gpucnn"] : new[] { "gpucnn", parsed.CommandResult.Command.Name });
+    foreach (var error in parsed.Errors)
+    {
+        Console.Error.WriteLine($"gpucnn: {OptionChecks.Describe(error)} See '{command} --help'.");
+    }
+
+    return 1;
+}
+
 try
 {
-    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (e is InvalidDataException or IOException or GraphException or ArgumentException
-    or InvalidOperationException or UnauthorizedAccessException)
+    or InvalidOperationException or UnauthorizedAccessException or OptionException or DeviceMemoryException
+    or OpenCLException)
 {
     // These carry messages written for the user (the file, the node, the shapes); a stack trace adds nothing.
     Console.Error.WriteLine($"gpucnn: {e.Message}");

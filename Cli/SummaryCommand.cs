@@ -15,32 +15,19 @@ internal static class SummaryCommand
         var classes = new Option<int?>("--classes")
         {
             Description = "Outputs of the classifier head (default: the model's own, 10 or 1000)",
-        };
+        }.ClassCount();
         var batch = new Option<int>("--batch")
         {
             Description = "Batch size for the training-step memory in the totals",
             DefaultValueFactory = _ => 64,
-        };
+        }.AtLeast(1);
         var command = new Command("summary", "Print a model's layers, shapes, parameters and multiply-adds")
         {
             model, classes, batch,
         };
         command.SetAction(parse =>
         {
-            var count = parse.GetValue(classes);
-            if (count is < 2)
-            {
-                Console.Error.WriteLine($"--classes must be at least 2, got {count}.");
-                return 2;
-            }
-
-            if (parse.GetValue(batch) < 1)
-            {
-                Console.Error.WriteLine($"--batch must be at least 1, got {parse.GetValue(batch)}.");
-                return 2;
-            }
-
-            Console.Write(ModelZoo.Summary(parse.GetValue(model)!, count).ToText(parse.GetValue(batch)));
+            Console.Write(ModelZoo.Summary(parse.GetValue(model)!, parse.GetValue(classes)).ToText(parse.GetValue(batch)));
             return 0;
         });
         return command;

@@ -22,7 +22,7 @@ internal static class TrainCommand
         {
             Description = "Passes over the training set",
             DefaultValueFactory = _ => 1,
-        };
+        }.AtLeast(1);
         var batchSize = CommonOptions.BatchSize();
         var optimizer = new Option<string>("--optimizer")
         {
@@ -30,12 +30,12 @@ internal static class TrainCommand
             DefaultValueFactory = _ => "adam",
         };
         optimizer.AcceptOnlyFromAmong("adam", "adadelta", "sgd");
-        var lr = new Option<float?>("--lr") { Description = "Learning rate (default: the optimizer's)" };
+        var lr = new Option<float?>("--lr") { Description = "Learning rate (default: the optimizer's)" }.Positive();
         var momentum = new Option<float>("--momentum")
         {
             Description = "SGD momentum",
             DefaultValueFactory = _ => 0.9f,
-        };
+        }.Must(v => v >= 0 && v < 1, "at least 0 and below 1");
         var seed = new Option<ulong>("--seed")
         {
             Description = "Seed of initialisation, shuffling and dropout",
@@ -48,29 +48,16 @@ internal static class TrainCommand
             Description = "Augment the training images of cifar10 or folder as the standard CIFAR recipe does: pad " +
                 "by 4 with zeros, crop a random window of the input size, flip half of them left to right (seeded)",
         };
-        var checkpoint = new Option<string?>("--checkpoint")
-        {
-            Description = "Save the training state (parameters, optimizer, progress) here after each epoch " +
-                "(safetensors); an interrupted run saves here too",
-        };
-        var metricsJson = new Option<string?>("--metrics-json")
-        {
-            Description = "Write per-epoch metrics as JSON here",
-        };
-        var limit = new Option<int?>("--limit-train") { Description = "Train on the first N images only" };
-        var checkpointBest = new Option<string?>("--checkpoint-best")
-        {
-            Description = "Save the training state here whenever the monitored metric is the best so far",
-        };
+        var limit = new Option<int?>("--limit-train") { Description = "Train on the first N images only" }.AtLeast(1);
         var earlyStopping = new Option<int?>("--early-stopping")
         {
             Description = "Stop after this many epochs without improvement of the monitored metric",
-        };
+        }.AtLeast(1);
         var minDelta = new Option<double>("--min-delta")
         {
             Description = "The smallest change that counts as an improvement for early stopping",
             DefaultValueFactory = _ => 0,
-        };
+        }.Must(v => v >= 0 && double.IsFinite(v), "at least 0 and finite");
         var monitor = new Option<string>("--monitor")
         {
             Description = "Metric watched by --checkpoint-best, --early-stopping and the plateau schedule",
@@ -88,26 +75,24 @@ internal static class TrainCommand
         {
             Description = "Epochs between decays of the step schedule",
             DefaultValueFactory = _ => 1,
-        };
+        }.AtLeast(1);
         var gamma = new Option<float>("--lr-gamma")
         {
             Description = "Decay factor of the step and plateau schedules",
             DefaultValueFactory = _ => 0.1f,
-        };
+        }.Must(v => v > 0 && v < 1, "positive and below 1");
         var lrPatience = new Option<int>("--lr-patience")
         {
             Description = "Epochs without improvement before the plateau schedule decays",
             DefaultValueFactory = _ => 10,
-        };
-        var clip = new Option<float?>("--clip-grad-norm") { Description = "Clip the total gradient L2 norm to this" };
+        }.AtLeast(0);
+        var clip = new Option<float?>("--clip-grad-norm")
+        {
+            Description = "Clip the total gradient L2 norm to this",
+        }.Positive();
         var resume = new Option<string?>("--resume")
         {
             Description = "Continue from a checkpoint written by train (--epochs counts the epochs it already did)",
-        };
-        var logCsv = new Option<string?>("--log-csv") { Description = "Write per-epoch metrics as CSV here" };
-        var logStepsCsv = new Option<string?>("--log-steps-csv")
-        {
-            Description = "Write every step's training loss as CSV here",
         };
 
         var pretrained = new Option<string?>("--pretrained")
@@ -136,7 +121,7 @@ internal static class TrainCommand
         {
             Description = "Outputs of the classifier head (default: the number of --digits, else the dataset's " +
                 "classes)",
-        };
+        }.ClassCount();
         var digits = new Option<string?>("--digits")
         {
             Description = "Train and test on these MNIST digits only, e.g. 0-4, 5-9 or 1,3,7; labels become their " +
@@ -148,28 +133,23 @@ internal static class TrainCommand
                 "training thread); the batches are the same",
             DefaultValueFactory = _ => true,
         };
-        var plot = new Option<string?>("--plot")
-        {
-            Description = "Draw the loss and accuracy curves into this PNG (training loss per step, smoothed; test " +
-                "loss and accuracy per epoch), redrawn after every epoch",
-        };
+        var outputs = new TrainOutputOptions();
 
         var command = new Command("train", "Train a model on MNIST, CIFAR-10 or an image folder")
         {
-            model, dataset, epochs, batchSize, optimizer, lr, momentum, seed, device, dataDir, augment, checkpoint,
-            metricsJson,
-            limit, checkpointBest, earlyStopping, minDelta, monitor, schedule, stepSize, gamma, lrPatience, clip,
-            resume, logCsv, logStepsCsv, pretrained, regime, freeze, newHead, classes, digits,
-            prefetch, plot,
+            model, dataset, epochs, batchSize, optimizer, lr, momentum, seed, device, dataDir, augment, limit,
+            earlyStopping, minDelta, monitor, schedule, stepSize, gamma, lrPatience, clip, resume, pretrained, regime,
+            freeze, newHead, classes, digits, prefetch,
         };
+        outputs.AddTo(command);
         command.SetAction(parse => Run(new Settings(
             parse.GetValue(model)!, parse.GetValue(epochs), parse.GetValue(batchSize), parse.GetValue(optimizer)!,
             parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(seed), parse.GetValue(device)!,
-            parse.GetValue(dataDir), parse.GetValue(checkpoint), parse.GetValue(metricsJson), parse.GetValue(limit))
+            parse.GetValue(dataDir), parse.GetValue(limit))
         {
+            Outputs = outputs.Bind(parse),
             Dataset = parse.GetValue(dataset),
             Augment = parse.GetValue(augment),
-            CheckpointBest = parse.GetValue(checkpointBest),
             EarlyStopping = parse.GetValue(earlyStopping),
             MinDelta = parse.GetValue(minDelta),
             Monitor = MetricNames.Parse(parse.GetValue(monitor)!),
@@ -179,8 +159,6 @@ internal static class TrainCommand
             LrPatience = parse.GetValue(lrPatience),
             ClipGradNorm = parse.GetValue(clip),
             Resume = parse.GetValue(resume),
-            LogCsv = parse.GetValue(logCsv),
-            LogStepsCsv = parse.GetValue(logStepsCsv),
             Pretrained = parse.GetValue(pretrained),
             Regime = parse.GetValue(regime),
             Freeze = parse.GetValue(freeze),
@@ -188,19 +166,18 @@ internal static class TrainCommand
             Classes = parse.GetValue(classes),
             Digits = parse.GetValue(digits),
             Prefetch = parse.GetValue(prefetch),
-            Plot = parse.GetValue(plot),
         }));
         return command;
     }
 
     private sealed record Settings(string Model, int Epochs, int BatchSize, string Optimizer, float? Lr, float Momentum,
-        ulong Seed, string Device, string? DataDir, string? Checkpoint, string? MetricsJson, int? Limit)
+        ulong Seed, string Device, string? DataDir, int? Limit)
     {
+        public TrainOutputs Outputs { get; init; } = new(null, null, null, null, null, null);
+
         public string? Dataset { get; init; }
 
         public bool Augment { get; init; }
-
-        public string? CheckpointBest { get; init; }
 
         public int? EarlyStopping { get; init; }
 
@@ -220,10 +197,6 @@ internal static class TrainCommand
 
         public string? Resume { get; init; }
 
-        public string? LogCsv { get; init; }
-
-        public string? LogStepsCsv { get; init; }
-
         public string? Pretrained { get; init; }
 
         public string? Regime { get; init; }
@@ -237,19 +210,10 @@ internal static class TrainCommand
         public string? Digits { get; init; }
 
         public bool Prefetch { get; init; } = true;
-
-        public string? Plot { get; init; }
     }
 
     private static int Run(Settings s)
     {
-        if (s.Epochs < 1 || s.BatchSize < 1 || s.StepSize < 1 || s.EarlyStopping < 1 || s.ClipGradNorm <= 0)
-        {
-            Console.Error.WriteLine("--epochs, --batch-size, --lr-step-size and --early-stopping must be at least 1; " +
-                "--clip-grad-norm must be positive.");
-            return 2;
-        }
-
         if (s.Pretrained is not null && s.Resume is not null)
         {
             Console.Error.WriteLine("--pretrained starts a new run and --resume continues one; pass only one.");
@@ -268,6 +232,8 @@ internal static class TrainCommand
             return 2;
         }
 
+        // A path that cannot be written would otherwise fail only when the first epoch ends.
+        s.Outputs.Check();
         byte[]? digits = null;
         if (s.Digits is { } digitText)
         {
@@ -366,6 +332,7 @@ internal static class TrainCommand
         }
 
         using var accelerator = Devices.Open(s.Device);
+        OptionChecks.BatchFits(s.Model, classes, s.BatchSize, accelerator);
         using var network = ModelZoo.Build(s.Model, accelerator, s.BatchSize, seed, classes: classes);
         var transfer = s.Regime is null ? TransferRegime.FromPretrained : TransferRegimes.Parse(s.Regime);
         if (!Prepare(s, network, transfer))
@@ -378,7 +345,7 @@ internal static class TrainCommand
         using var trainer = new Trainer(network, optimizer);
         var source = data.TrainSource(s.BatchSize, seed, s.Augment, s.Prefetch);
         var callbacks = CreateCallbacks(s, source.BatchCount);
-        if (s.Plot is { } plotPath)
+        if (s.Outputs.Plot is { } plotPath)
         {
             callbacks.Add(new CurvesPlot(plotPath, string.Create(c,
                 $"{s.Model} on {data.Title}: {optimizer.Name}, lr {optimizer.LearningRate}, batch {s.BatchSize}"),
@@ -387,7 +354,7 @@ internal static class TrainCommand
 
         var loop = new FitLoop(trainer, source, data.TestSource(s.BatchSize), s.Epochs, callbacks)
         {
-            InterruptCheckpointPath = s.Checkpoint ?? "interrupted.safetensors",
+            InterruptCheckpointPath = s.Outputs.Checkpoint ?? "interrupted.safetensors",
         };
         loop.Metadata["model"] = s.Model;
         loop.Metadata["seed"] = seed.ToString(c);
@@ -543,7 +510,7 @@ internal static class TrainCommand
             callbacks.Add(new TrainingProgress(batchCount));
         }
 
-        callbacks.Add(new EpochReport(s.Epochs, s.MetricsJson, new Dictionary<string, object>
+        callbacks.Add(new EpochReport(s.Epochs, s.Outputs.MetricsJson, new Dictionary<string, object>
         {
             ["model"] = s.Model,
             ["optimizer"] = s.Optimizer,
@@ -570,21 +537,21 @@ internal static class TrainCommand
             callbacks.Add(new EarlyStopping(patience, s.MinDelta, s.Monitor));
         }
 
-        if (s.LogCsv is { } csv)
+        if (s.Outputs.LogCsv is { } csv)
         {
-            callbacks.Add(new CsvLog(csv, s.LogStepsCsv));
+            callbacks.Add(new CsvLog(csv, s.Outputs.LogStepsCsv));
         }
-        else if (s.LogStepsCsv is { } steps)
+        else if (s.Outputs.LogStepsCsv is { } steps)
         {
             callbacks.Add(new CsvLog(Path.ChangeExtension(steps, ".epochs.csv"), steps));
         }
 
-        if (s.Checkpoint is { } path)
+        if (s.Outputs.Checkpoint is { } path)
         {
             callbacks.Add(new EpochCheckpoint(path));
         }
 
-        if (s.CheckpointBest is { } best)
+        if (s.Outputs.CheckpointBest is { } best)
         {
             callbacks.Add(new BestCheckpoint(best, s.Monitor));
         }

@@ -1,8 +1,10 @@
 using System.CommandLine;
+using System.Globalization;
 using GpuCnn.Cli.Plotting;
 using GpuCnn.Datasets;
 using GpuCnn.Datasets.Imaging;
 using GpuCnn.Engine.Checkpoints;
+using GpuCnn.Engine.Inference;
 using GpuCnn.Models;
 
 namespace GpuCnn.Cli;
@@ -21,7 +23,7 @@ internal static class VisualizeCommand
         {
             Description = "Index of the MNIST test image to feed (ignored with --image)",
             DefaultValueFactory = _ => 0,
-        };
+        }.AtLeast(0);
         var image = new Option<string?>("--image")
         {
             Description = "A PNG to feed instead: made grey, scaled to the input size, inverted when it is mostly " +
@@ -96,7 +98,7 @@ internal static class VisualizeCommand
             source = $"test image {sample} (label {test.Labels[sample]})";
         }
 
-        Directory.CreateDirectory(output);
+        OutputPaths.CheckFolder("--out", output);
         var first = convolutions[0];
         var weight = first.Parameters[0];
         var (filters, columns) = LayerTiles.Filters(weight.ToArray(), weight.Shape);
@@ -108,9 +110,10 @@ internal static class VisualizeCommand
         Console.WriteLine($"{filterPath}: {filters.Count} tiles, {weight.Name} {weight.Shape}");
 
         // Predict runs in evaluation mode: dropout off, so the maps are what inference sees.
-        var probabilities = network.Predict(input, 1);
-        var predicted = Array.IndexOf(probabilities, probabilities.Max());
-        Console.WriteLine($"Input: {source}; predicted {predicted} ({probabilities[predicted]:P1}).");
+        // Most models end in logits; only their softmax is a probability.
+        var prediction = Classifier.FromScores(network.Predict(input, 1), network.Output.Kind == "Softmax");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Input: {source}; predicted {prediction.Class} ({prediction.Confidence:P1})."));
         var inputPath = Path.Combine(output, "input.png");
         ImageGrid.Save(inputPath, [input], shape[1], shape[2], scale: 8);
         foreach (var layer in layers)

@@ -61,11 +61,19 @@ public static class Cifar10
     }
 
     /// <summary>Reads one batch file.</summary>
-    /// <exception cref="InvalidDataException">The file is empty, its length is not a whole number of records, or a
-    /// label is outside 0..9; the message names the file, the record and its offset.</exception>
+    /// <exception cref="InvalidDataException">The file is empty or larger than an array holds, its length is not a
+    /// whole number of records, or a label is outside 0..9; the message names the file, the record and its offset.
+    /// </exception>
     public static ImageDataset ReadBatch(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        long length = new FileInfo(path).Length;
+        if (length > Array.MaxLength)
+        {
+            throw new InvalidDataException(
+                $"{path}: the file is {length} bytes, more than one batch array holds ({Array.MaxLength}); a " +
+                $"CIFAR-10 batch is 10000 records of {RecordSize} bytes.");
+        }
         byte[] file = File.ReadAllBytes(path);
         if (file.Length == 0)
         {

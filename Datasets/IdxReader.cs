@@ -22,6 +22,9 @@ internal static class IdxReader
     /// <summary>Largest image side accepted; anything bigger is a corrupt header, not an MNIST-like set.</summary>
     public const int MaxSide = 4096;
 
+    // The first buffer for the data of a gzip file, grown by doubling as more arrives.
+    private const int InitialGzipBuffer = 1 << 20;
+
     /// <summary>Largest label value accepted (MNIST digits).</summary>
     public const byte MaxLabel = 9;
 
@@ -127,14 +130,32 @@ internal static class IdxReader
 
     private static byte[] ReadBody(Stream source, int headerLength, int size, string path)
     {
-        var body = new byte[size];
-        int read = Fill(source, body, path);
         long expected = (long)headerLength + size;
-        if (read < size)
+        if (source is FileStream file && file.Length < expected)
         {
+            // Compared before allocating: a header may claim two gigabytes in a file of a few bytes.
             throw new InvalidDataException(
                 $"{path}: expected {expected} bytes ({headerLength}-byte header and {size} bytes of data) " +
-                $"but the file ends at offset {headerLength + read}{Where(source)}.");
+                $"but the file ends at offset {file.Length}.");
+        }
+        // A gzip stream's length is known only once inflated, so its buffer grows with the data actually read:
+        // a header claiming more than the stream holds costs about twice what is there, not what it claims.
+        var body = new byte[source is FileStream ? size : Math.Min(size, InitialGzipBuffer)];
+        int read = 0;
+        while (true)
+        {
+            read += Fill(source, body.AsSpan(read), path);
+            if (read < body.Length)
+            {
+                throw new InvalidDataException(
+                    $"{path}: expected {expected} bytes ({headerLength}-byte header and {size} bytes of data) " +
+                    $"but the file ends at offset {headerLength + read}{Where(source)}.");
+            }
+            if (read == size)
+            {
+                break;
+            }
+            Array.Resize(ref body, (int)Math.Min(size, 2L * body.Length));
         }
         Span<byte> probe = stackalloc byte[1];
         if (Fill(source, probe, path) != 0)
@@ -152,8 +173,9 @@ internal static class IdxReader
         {
             return source.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
         }
-        catch (InvalidDataException ex) when (source is GZipStream)
+        catch (Exception ex) when (source is GZipStream && ex is InvalidDataException or IOException)
         {
+            // Both are the BCL's words for a corrupt stream (zlib's own errors are IOExceptions) and name no file.
             throw new InvalidDataException($"{path}: the gzip stream is corrupt ({ex.Message}).", ex);
         }
     }

@@ -16,8 +16,9 @@ public static class ImageFolder
     /// <param name="size">The height and width to resize every image to, by nearest neighbour; without it every
     /// image must have the size of the first.</param>
     /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> does not exist.</exception>
-    /// <exception cref="InvalidDataException">There are no classes or no images, an image is not a valid PNG, or
-    /// sizes differ without <paramref name="size"/>; the message names the file.</exception>
+    /// <exception cref="InvalidDataException">There are no classes or no images, an image is not a valid PNG or is
+    /// over <see cref="ImageLimits.MaxPixels"/>, sizes differ without <paramref name="size"/>, or the set would not
+    /// fit one array; the message names the file.</exception>
     public static ImageDataset Load(string root, int channels = 3, (int Height, int Width)? size = null)
     {
         ArgumentNullException.ThrowIfNull(root);
@@ -64,6 +65,13 @@ public static class ImageFolder
                     throw new InvalidDataException(
                         $"{file}: the image is {image.Width}x{image.Height} but {first} is " +
                         $"{shape.Value.Width}x{shape.Value.Height}; pass a size to resize them all to one.");
+                }
+                long total = (labels.Count + 1L) * channels * shape.Value.Height * shape.Value.Width;
+                if (total > Array.MaxLength)
+                {
+                    throw new InvalidDataException(
+                        $"{file}: with this image the set holds {total} bytes of pixels, more than one array " +
+                        $"holds ({Array.MaxLength}); use fewer or smaller images (pass a size to resize them).");
                 }
                 pixels.Add(ToPlanar(image, channels, shape.Value.Height, shape.Value.Width));
                 labels.Add((byte)label);

@@ -32,9 +32,27 @@ public sealed class Image
     }
 
     /// <summary>A black (and, with an alpha channel, fully transparent) image.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A side is not positive, or the pixels would not fit one array.
+    /// </exception>
     public Image(int width, int height, int channels)
-        : this(width, height, channels, new byte[checked(width * height * channels)])
+        : this(width, height, channels, new byte[Bytes(width, height, channels)])
     {
+    }
+
+    private static long Bytes(int width, int height, int channels)
+    {
+        if (width <= 0 || height <= 0 || channels is < 1 or > 4)
+        {
+            return 0; // the constructor's checks name the wrong argument
+        }
+        long bytes = (long)width * height * channels;
+        if (bytes > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(width),
+                $"A {width}x{height} image of {channels} channels needs {bytes} bytes; one image holds 1 to " +
+                $"{Array.MaxLength}.");
+        }
+        return bytes;
     }
 
     /// <summary>Pixels per row.</summary>

@@ -17,11 +17,18 @@ public static class Png
     internal const byte Grey = 0, Rgb = 2, Palette = 3, GreyAlpha = 4, Rgba = 6;
 
     /// <summary>Reads the PNG file at <paramref name="path"/>.</summary>
-    /// <exception cref="InvalidDataException">The file is not a PNG this reader supports; the message names the
-    /// file, the chunk and the byte offset.</exception>
+    /// <exception cref="InvalidDataException">The file is not a PNG this reader supports, is corrupt, or declares
+    /// more than <see cref="ImageLimits.MaxPixels"/> pixels; the message names the file, the chunk and the byte
+    /// offset.</exception>
     public static Image Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        long length = new FileInfo(path).Length;
+        if (length > Array.MaxLength)
+        {
+            throw new InvalidDataException(
+                $"{path}: the file is {length} bytes, more than this reader holds in memory ({Array.MaxLength}).");
+        }
         return Decode(File.ReadAllBytes(path), path);
     }
 
@@ -33,7 +40,9 @@ public static class Png
     /// RGBA when they carry a tRNS chunk; a grey or RGB image with tRNS gains an alpha channel the same way.
     /// </returns>
     /// <exception cref="InvalidDataException">The data is malformed, corrupt or uses a feature not supported here
-    /// (16-bit samples, Adam7 interlacing); the message names the data, the chunk and the byte offset.</exception>
+    /// (16-bit samples, Adam7 interlacing), or the image has more than <see cref="ImageLimits.MaxPixels"/> pixels;
+    /// the message names the data, the chunk and the byte offset. Nothing is allocated for the pixels before the
+    /// header has passed the limit and the compressed data is long enough to hold them.</exception>
     public static Image Decode(byte[] data, string name)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -141,6 +150,10 @@ internal sealed class PngDecoder
     // A width or height beyond this is a corrupt header in practice, and keeps every size computation in range.
     private const int MaxSide = 1 << 15;
 
+    // Deflate's densest code spends 2 bits on a 258-byte match, so no stream inflates to more than 1032 times its
+    // size; rows that need more than that cannot be in the file, whatever the header says.
+    private const long MaxDeflateRatio = 1032;
+
     private readonly byte[] data;
     private readonly string name;
     private PngHeader header;
@@ -160,9 +173,8 @@ internal sealed class PngDecoder
     {
         var decoder = new PngDecoder(data, name);
         decoder.ReadChunks();
-        byte[] raw = decoder.Inflate();
-        decoder.Unfilter(raw);
-        return decoder.Expand(raw);
+        decoder.CheckSize();
+        return decoder.DecodeRows();
     }
 
     private InvalidDataException Error(string chunk, long offset, string message) =>
@@ -357,66 +369,43 @@ internal sealed class PngDecoder
         }
     }
 
-    private byte[] Inflate()
+    /// <summary>
+    /// Refuses, before anything is allocated for the pixels, an image over <see cref="ImageLimits.MaxPixels"/> and
+    /// one whose compressed data is too short to inflate to the rows its header declares.
+    /// </summary>
+    private void CheckSize()
     {
-        long expected = (long)header.Height * (1 + header.Stride);
-        if (expected > Array.MaxLength - 1)
+        var (width, height) = (header.Width, header.Height);
+        long pixels = (long)width * height;
+        if (pixels > ImageLimits.MaxPixels)
         {
-            throw Error("IHDR", 8, $"the image needs {expected} bytes of pixel data, more than fits in memory.");
+            throw Error("IHDR", 8,
+                $"the image is {width}x{height} = {pixels} pixels, which exceeds the limit of " +
+                $"{ImageLimits.MaxPixels} pixels (ImageLimits.MaxPixels); raise that setting to read larger images.");
         }
-        var raw = new byte[expected + 1];
-        int read;
-        compressed.Position = 0;
-        try
-        {
-            using var zlib = new ZLibStream(compressed, CompressionMode.Decompress, leaveOpen: true);
-            read = zlib.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false);
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new InvalidDataException(
-                $"{name}: IDAT chunk at offset {firstIdatOffset}: the zlib stream is corrupt ({ex.Message}).", ex);
-        }
-        if (read != expected)
+        long expected = (long)height * (1 + header.Stride);
+        long compressedLength = compressed.Length;
+        if (expected > compressedLength * MaxDeflateRatio)
         {
             throw Error("IDAT", firstIdatOffset,
-                (read < expected ? $"the data inflates to {read} bytes" : "the data inflates to more bytes") +
-                $" but a {header.Width}x{header.Height} image needs exactly {expected} " +
-                $"({header.Height} rows of a filter byte and {header.Stride} bytes).");
+                $"the IDAT chunks hold {compressedLength} compressed bytes, which inflate to at most " +
+                $"{compressedLength * MaxDeflateRatio}, but a {width}x{height} image needs {expected}; the data is " +
+                "truncated or the header is corrupt.");
         }
-        return raw;
-    }
-
-    /// <summary>Undoes the row filters in place; each row's filter byte is left as it was.</summary>
-    private void Unfilter(byte[] raw)
-    {
-        int stride = header.Stride, bpp = header.FilterDistance;
-        var zeros = new byte[stride];
-        for (int y = 0; y < header.Height; y++)
+        if (compressedLength >= 2 && (compressed.GetBuffer()[1] & 0x20) != 0)
         {
-            int start = y * (stride + 1);
-            int filter = raw[start];
-            if (filter > 4)
-            {
-                throw Error("IDAT", firstIdatOffset,
-                    $"row {y} has filter type {filter} at offset {start} of the inflated data; only 0 to 4 exist.");
-            }
-            Span<byte> row = raw.AsSpan(start + 1, stride);
-            ReadOnlySpan<byte> previous = y == 0 ? zeros : raw.AsSpan(start - stride, stride);
-            if (filter == 0)
-            {
-                continue;
-            }
-            for (int i = 0; i < stride; i++)
-            {
-                row[i] += Png.Predict(filter, row, previous, i, bpp);
-            }
+            throw Error("IDAT", firstIdatOffset,
+                "the zlib stream sets the preset-dictionary flag (bit 5 of its second byte), which PNG forbids.");
         }
     }
 
-    private Image Expand(byte[] raw)
+    /// <summary>
+    /// Inflates the rows one at a time, unfilters each against the one before and expands it into the image, so
+    /// that only the image and two rows are held, never the whole inflated data.
+    /// </summary>
+    private Image DecodeRows()
     {
-        var (width, height, depth, colour) = header;
+        var (width, height, _, colour) = header;
         bool keyed = transparency is not null;
         int channels = colour switch
         {
@@ -425,29 +414,93 @@ internal sealed class PngDecoder
             Png.Rgb => keyed ? 4 : 3,
             _ => header.SamplesPerPixel,
         };
-        var image = new Image(width, height, channels);
         int stride = header.Stride;
+        long expected = (long)height * (1 + stride);
+        var image = new Image(width, height, channels);
+        var current = new byte[stride + 1];
+        var previous = new byte[stride + 1];
+        compressed.Position = 0;
+        using var zlib = new ZLibStream(compressed, CompressionMode.Decompress, leaveOpen: true);
         for (int y = 0; y < height; y++)
         {
-            ReadOnlySpan<byte> row = raw.AsSpan(y * (stride + 1) + 1, stride);
-            Span<byte> target = image.Row(y);
-            switch (colour)
+            int read = Inflate(zlib, current);
+            if (read < current.Length)
             {
-                case Png.Palette:
-                    ExpandPalette(row, target, y);
-                    break;
-                case Png.Grey:
-                    ExpandGrey(row, target, depth, width);
-                    break;
-                case Png.Rgb when keyed:
-                    ExpandKeyedRgb(row, target, width);
-                    break;
-                default:
-                    row.CopyTo(target);
-                    break;
+                throw Error("IDAT", firstIdatOffset,
+                    $"the data inflates to {(long)y * current.Length + read} bytes but a {width}x{height} image " +
+                    $"needs exactly {expected} ({height} rows of a filter byte and {stride} bytes).");
             }
+            Unfilter(current, previous, y);
+            ExpandRow(current.AsSpan(1), image.Row(y), y);
+            (current, previous) = (previous, current);
+        }
+        if (Inflate(zlib, current.AsSpan(0, 1)) != 0)
+        {
+            throw Error("IDAT", firstIdatOffset,
+                $"the data inflates to more bytes than a {width}x{height} image needs, exactly {expected} " +
+                $"({height} rows of a filter byte and {stride} bytes).");
         }
         return image;
+    }
+
+    // The BCL reports a corrupt stream as InvalidDataException, and some zlib failures (such as a preset
+    // dictionary) as an IOException without any name; both become this reader's error naming the file.
+    private int Inflate(ZLibStream zlib, Span<byte> buffer)
+    {
+        try
+        {
+            return zlib.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        {
+            throw new InvalidDataException(
+                $"{name}: IDAT chunk at offset {firstIdatOffset}: the zlib stream is corrupt ({ex.Message}).", ex);
+        }
+    }
+
+    /// <summary>Undoes the filter of one row (its filter byte first) in place, given the unfiltered row above.
+    /// </summary>
+    private void Unfilter(byte[] current, byte[] previousRow, int y)
+    {
+        int stride = header.Stride, bpp = header.FilterDistance;
+        int filter = current[0];
+        if (filter > 4)
+        {
+            throw Error("IDAT", firstIdatOffset,
+                $"row {y} has filter type {filter} at offset {(long)y * (stride + 1)} of the inflated data; " +
+                "only 0 to 4 exist.");
+        }
+        if (filter == 0)
+        {
+            return;
+        }
+        Span<byte> row = current.AsSpan(1, stride);
+        // For the first row the buffer of the row above is still all zeros, which is what PNG predicts from.
+        ReadOnlySpan<byte> previous = previousRow.AsSpan(1, stride);
+        for (int i = 0; i < stride; i++)
+        {
+            row[i] += Png.Predict(filter, row, previous, i, bpp);
+        }
+    }
+
+    private void ExpandRow(ReadOnlySpan<byte> row, Span<byte> target, int y)
+    {
+        var (width, _, depth, colour) = header;
+        switch (colour)
+        {
+            case Png.Palette:
+                ExpandPalette(row, target, y);
+                break;
+            case Png.Grey:
+                ExpandGrey(row, target, depth, width);
+                break;
+            case Png.Rgb when transparency is not null:
+                ExpandKeyedRgb(row, target, width);
+                break;
+            default:
+                row.CopyTo(target);
+                break;
+        }
     }
 
     private void ExpandPalette(ReadOnlySpan<byte> row, Span<byte> target, int y)

@@ -38,8 +38,16 @@ public static class Checkpoint
         SafeTensors.Write(path, tensors, meta);
     }
 
-    /// <summary>Reads only the metadata of a checkpoint, without its tensors.</summary>
-    public static Dictionary<string, string> ReadMetadata(string path) => SafeTensors.ReadMetadata(path);
+    /// <summary>Reads only the metadata of a checkpoint, without its tensors; the entries readers parse are checked
+    /// (see <see cref="CheckpointMetadata"/>).</summary>
+    /// <exception cref="InvalidDataException">The file is malformed or an entry is out of its type or range; the
+    /// message names the file and the key.</exception>
+    public static Dictionary<string, string> ReadMetadata(string path)
+    {
+        var metadata = SafeTensors.ReadMetadata(path);
+        CheckpointMetadata.Validate(path, metadata);
+        return metadata;
+    }
 
     /// <summary>
     /// Loads, by name, every parameter whose shape in the file equals its shape in <paramref name="network"/>, and
@@ -96,9 +104,13 @@ public static class Checkpoint
     /// must be present with its shape; otherwise nothing is changed and the error lists what is missing or
     /// mismatched.
     /// </summary>
+    /// <exception cref="InvalidDataException">The file is malformed, a metadata entry is out of its type or range
+    /// (see <see cref="CheckpointMetadata"/>), or the file does not fit the network or optimizer; the message names
+    /// the file.</exception>
     public static Dictionary<string, string> Load(string path, Network network, Optimizer? optimizer = null)
     {
         var (tensors, metadata) = SafeTensors.Read(path);
+        CheckpointMetadata.Validate(path, metadata);
         var byName = tensors.ToDictionary(t => t.Name);
         var problems = new List<string>();
         foreach (var p in Slots(network))

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace GpuCnn.Engine.Checkpoints;
@@ -15,10 +14,26 @@ public sealed record NamedTensor(string Name, int[] Shape, float[] Data);
 /// </summary>
 public static class SafeTensors
 {
-    private const long MaxHeaderBytes = 100L << 20;
+    private static long maxHeaderBytes = 100L << 20;
 
-    /// <summary>Writes tensors and string metadata to <paramref name="path"/> atomically (temporary file, then
-    /// rename), so an interrupted save never damages the previous file.</summary>
+    /// <summary>
+    /// The largest JSON header read, in bytes (100 MiB unless set): a header is names and numbers, and a length
+    /// beyond this is a corrupt file, refused before the header is allocated. At least 2.
+    /// </summary>
+    public static long MaxHeaderBytes
+    {
+        get => Volatile.Read(ref maxHeaderBytes);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 2);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, Array.MaxLength);
+            Volatile.Write(ref maxHeaderBytes, value);
+        }
+    }
+
+    /// <summary>Writes tensors and string metadata to <paramref name="path"/> atomically (temporary file
+    /// <c>.NAME.PID.tmp</c>, then rename), so an interrupted save never damages the previous file; temporary files of
+    /// processes that died while writing to the same path are removed first.</summary>
     public static void Write(
         string path, IEnumerable<NamedTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
@@ -60,7 +75,9 @@ public static class SafeTensors
         var padded = (json.Length + 7) / 8 * 8;
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        // A process killed while writing leaves its temporary file; the next write to the path clears it away.
+        StaleTemporaryFiles.Remove(path);
+        var temporary = StaleTemporaryFiles.For(path, Environment.ProcessId);
         try
         {
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -105,54 +122,33 @@ public static class SafeTensors
 
     /// <summary>Reads every tensor and the metadata; a malformed file is an error naming the file and what is
     /// wrong with it.</summary>
+    /// <exception cref="InvalidDataException">The file is not a valid safetensors file: the header's length runs
+    /// past the file or over <see cref="MaxHeaderBytes"/>, the header is not a JSON object, an entry's dtype, shape
+    /// or data_offsets is missing, mistyped or out of range, offsets leave the file, overlap or do not match the
+    /// shape, or a name appears twice; the message names the file and the key.</exception>
     public static (List<NamedTensor> Tensors, Dictionary<string, string> Metadata) Read(string path)
     {
         using var stream = File.OpenRead(path);
-        var header = ReadHeader(stream, path);
+        var (entries, metadata) = ReadHeader(stream, path);
         var dataStart = stream.Position;
-        var bytes = new byte[stream.Length - dataStart];
-        stream.ReadExactly(bytes);
         var tensors = new List<NamedTensor>();
-        foreach (var (name, node) in header)
+        foreach (var entry in entries)
         {
-            if (name == "__metadata__")
+            // Offsets and sizes are checked against the file, so each array is no larger than the bytes there.
+            var data = new float[entry.Count];
+            stream.Position = dataStart + entry.Begin;
+            if (entry.DType == "F32" && BitConverter.IsLittleEndian)
             {
-                continue;
-            }
-
-            var entry = node?.AsObject() ?? throw Bad(path, $"tensor '{name}' has no description");
-            var dtype = entry["dtype"]?.GetValue<string>();
-            var width = dtype switch
-            {
-                "F32" => 4,
-                "F64" or "I64" => 8,
-                _ => throw Bad(path, $"tensor '{name}' is {dtype}; F32 is read, and F64 and I64 (such as PyTorch's " +
-                    "num_batches_tracked) are converted to F32"),
-            };
-
-            var shape = entry["shape"]!.AsArray().Select(d => d!.GetValue<int>()).ToArray();
-            var offsets = entry["data_offsets"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
-            var count = shape.Aggregate(1L, (a, b) => a * b);
-            if (offsets.Length != 2 || offsets[1] - offsets[0] != count * width ||
-                offsets[1] > bytes.Length || offsets[0] < 0)
-            {
-                throw Bad(path, $"tensor '{name}' ({dtype}) of shape ({string.Join(", ", shape)}) claims bytes " +
-                    $"[{string.Join(", ", offsets)}) after offset {dataStart}, which does not fit the file " +
-                    $"({stream.Length} bytes)");
-            }
-
-            var data = new float[count];
-            var source = bytes.AsSpan((int)offsets[0], (int)(count * width));
-            if (dtype == "F32" && BitConverter.IsLittleEndian)
-            {
-                source.CopyTo(MemoryMarshal.AsBytes(data.AsSpan()));
+                stream.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
             }
             else
             {
+                var source = new byte[entry.End - entry.Begin];
+                stream.ReadExactly(source);
                 for (var i = 0; i < data.Length; i++)
                 {
-                    var at = source[(i * width)..];
-                    data[i] = dtype switch
+                    var at = source.AsSpan(i * entry.Width);
+                    data[i] = entry.DType switch
                     {
                         "F32" => BinaryPrimitives.ReadSingleLittleEndian(at),
                         "F64" => (float)BinaryPrimitives.ReadDoubleLittleEndian(at),
@@ -161,21 +157,24 @@ public static class SafeTensors
                 }
             }
 
-            tensors.Add(new NamedTensor(name, shape, data));
+            tensors.Add(new NamedTensor(entry.Name, entry.Shape, data));
         }
 
-        return (tensors, Metadata(header));
+        return (tensors, metadata);
     }
 
-    /// <summary>Reads only the header's metadata, leaving the tensor data unread.</summary>
+    /// <summary>Reads only the header's metadata, leaving the tensor data unread; the header is checked whole, as
+    /// <see cref="Read"/> checks it.</summary>
+    /// <exception cref="InvalidDataException">The header is malformed; see <see cref="Read"/>.</exception>
     public static Dictionary<string, string> ReadMetadata(string path)
     {
         using var stream = File.OpenRead(path);
-        return Metadata(ReadHeader(stream, path));
+        return ReadHeader(stream, path).Metadata;
     }
 
     // The 8-byte length and the JSON header; leaves the stream at the first byte of tensor data.
-    private static JsonObject ReadHeader(Stream stream, string path)
+    private static (List<TensorEntry> Tensors, Dictionary<string, string> Metadata) ReadHeader(
+        Stream stream, string path)
     {
         Span<byte> length = stackalloc byte[8];
         if (stream.ReadAtLeast(length, 8, throwOnEndOfStream: false) < 8)
@@ -184,38 +183,22 @@ public static class SafeTensors
         }
 
         var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(length);
-        if (headerLength > MaxHeaderBytes || 8 + (long)headerLength > stream.Length)
+        if (headerLength > (ulong)(stream.Length - 8))
         {
             throw Bad(path, $"the header length {headerLength} at offset 0 runs past the end of the file " +
                 $"({stream.Length} bytes)");
         }
 
+        if (headerLength > (ulong)MaxHeaderBytes)
+        {
+            throw Bad(path, $"the header length {headerLength} at offset 0 exceeds the limit of {MaxHeaderBytes} " +
+                "bytes (SafeTensors.MaxHeaderBytes); raise that setting to read the file");
+        }
+
         var header = new byte[headerLength];
         stream.ReadExactly(header);
-        try
-        {
-            return JsonNode.Parse(header)?.AsObject() ?? throw Bad(path, "the header is not a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw Bad(path, $"the JSON header (offset 8) does not parse: {e.Message}");
-        }
+        return SafeTensorsHeader.Parse(header, path, stream.Length - 8 - (long)headerLength);
     }
 
-    private static Dictionary<string, string> Metadata(JsonObject header)
-    {
-        var metadata = new Dictionary<string, string>();
-        if (header["__metadata__"] is JsonObject meta)
-        {
-            foreach (var (key, value) in meta)
-            {
-                metadata[key] = value?.GetValue<string>() ?? "";
-            }
-        }
-
-        return metadata;
-    }
-
-    private static InvalidDataException Bad(string path, string problem) =>
-        new($"{path}: not a valid safetensors file: {problem}.");
+    private static InvalidDataException Bad(string path, string problem) => SafeTensorsHeader.Bad(path, problem);
 }

@@ -24,7 +24,27 @@ public sealed class Shape : IEquatable<Shape>
     public int this[int i] => dims[i];
 
     /// <summary>Elements of one sample.</summary>
-    public int Size => dims.Aggregate(1, (a, b) => checked(a * b));
+    /// <exception cref="GraphException">The product of the dimensions exceeds <see cref="int.MaxValue"/>; the message
+    /// names the shape.</exception>
+    public int Size
+    {
+        get
+        {
+            long size = 1;
+            foreach (var d in dims)
+            {
+                size *= d;
+                if (size > int.MaxValue)
+                {
+                    throw new GraphException(
+                        $"The shape {this} has more than {int.MaxValue} elements per sample; reduce its dimensions " +
+                        "(a class count, a channel count or an image side).");
+                }
+            }
+
+            return (int)size;
+        }
+    }
 
     /// <summary>The dimensions as an array copy.</summary>
     public int[] ToArray() => (int[])dims.Clone();

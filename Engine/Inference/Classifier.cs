@@ -129,7 +129,14 @@ public sealed class Classifier : IDisposable
         }
     }
 
-    private Prediction ToPrediction(ReadOnlySpan<float> scores)
+    private Prediction ToPrediction(ReadOnlySpan<float> scores) => FromScores(scores, outputIsProbability);
+
+    /// <summary>
+    /// The prediction for one sample's outputs: the class of the highest score, and probabilities that are the
+    /// outputs themselves when <paramref name="scoresAreProbabilities"/> (a network ending in Softmax), else their
+    /// softmax (a network ending in logits).
+    /// </summary>
+    public static Prediction FromScores(ReadOnlySpan<float> scores, bool scoresAreProbabilities)
     {
         var probabilities = new float[scores.Length];
         var best = 0;
@@ -141,7 +148,7 @@ public sealed class Classifier : IDisposable
             }
         }
 
-        if (outputIsProbability)
+        if (scoresAreProbabilities)
         {
             scores.CopyTo(probabilities);
             return new Prediction(probabilities, best);

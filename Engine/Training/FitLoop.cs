@@ -290,7 +290,7 @@ public sealed class FitLoop
         history.Clear();
         if (Get(Prefix + "history") is { } json)
         {
-            history.AddRange(JsonSerializer.Deserialize<List<EpochMetrics>>(json, HistoryJson) ?? []);
+            history.AddRange(ParseHistory(path, json));
         }
 
         foreach (var callback in callbacks)
@@ -299,6 +299,22 @@ public sealed class FitLoop
         }
 
         LastCheckpoint = path;
+    }
+
+    private static List<EpochMetrics> ParseHistory(string path, string json)
+    {
+        try
+        {
+            var list = JsonSerializer.Deserialize<List<EpochMetrics?>>(json, HistoryJson) ?? [];
+            return list.Any(m => m is null)
+                ? throw new JsonException("an entry is null")
+                : [.. list.OfType<EpochMetrics>()];
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException(
+                $"{path}: metadata '{Prefix}history' is not a list of epoch metrics: {e.Message}", e);
+        }
     }
 
     private void Interrupt()
