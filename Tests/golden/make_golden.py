@@ -195,6 +195,10 @@ def layers():
 
     record_spread("gelu", nn.GELU(), (2, 3, 4, 4), {"op": "gelu"})
     record_spread("silu", nn.SiLU(), (2, 3, 4, 4), {"op": "silu"})
+    # The leaky ReLU at PyTorch's default slope and a larger one.
+    record_spread("leaky_relu", nn.LeakyReLU(0.01), (2, 3, 4, 4), {"op": "leaky_relu", "negative_slope": 0.01})
+    record_spread("leaky_relu_slope0.2", nn.LeakyReLU(0.2), (2, 3, 4, 4),
+                  {"op": "leaky_relu", "negative_slope": 0.2})
 
 
 if __name__ == "__main__":
