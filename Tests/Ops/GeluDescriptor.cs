@@ -103,15 +103,16 @@ internal sealed class GeluDescriptor : ActivationDescriptor
     private static float[] Grid(int points) =>
         Enumerable.Range(0, points).Select(i => -10f + 20f * i / (points - 1)).ToArray();
 
-    // The tolerance is float's: the output rounds to half a unit in the last place (3e-8 relative), and the erf
-    // adds about 1e-7 absolute; a relative 1e-5 covers the lower tail's exp, whose argument is rounded at -x²/2.
+    // The tolerance is float's: the CPU kernel's Φ is within 1.5e-7 of the truth, and x Φ(x) rounds to half a unit
+    // in the last place (2.4e-7 at |y| = 4, 4.8e-7 at 8; measured worst 3.8e-7 on this grid, as PyTorch's own float
+    // GELU). The lower tail, where |y| is tiny and its relative error reaches 1e-5, falls under the absolute term.
     private void ForwardOnGrid(Accelerator acc, string points)
     {
         var x = Grid(int.Parse(points, CultureInfo.InvariantCulture));
         var y = acc.Filled(x.Length, float.NaN);
         acc.ActivationForward(Kind, acc.Upload(x), y, x.Length);
 
-        TensorAssert.Close(Forward(x.ToDouble()), y.ToArray(), 3e-7, 1e-5, "GELU on the fine grid");
+        TensorAssert.Close(Forward(x.ToDouble()), y.ToArray(), 4e-7, 1e-7, "GELU on the fine grid");
     }
 
     private void DerivativeOnGrid(Accelerator acc, string points)
@@ -122,7 +123,7 @@ internal sealed class GeluDescriptor : ActivationDescriptor
         acc.ActivationBackward(Kind, xb, acc.Filled(x.Length, float.NaN), acc.Filled(x.Length, 1f), dx, x.Length);
 
         var expected = x.Select(v => Derivative(v, double.NaN)).ToArray();
-        TensorAssert.Close(expected, dx.ToArray(), 3e-7, 1e-5, "GELU's derivative on the fine grid (y unread)");
+        TensorAssert.Close(expected, dx.ToArray(), 3e-7, 1e-7, "GELU's derivative on the fine grid (y unread)");
     }
 
     private static void CheckErfTable(string which)
