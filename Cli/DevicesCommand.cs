@@ -6,7 +6,7 @@ using GpuCnn.Kernels.OpenCL;
 namespace GpuCnn.Cli;
 
 /// <summary><c>gpucnn devices</c>: the accelerators present, each OpenCL device with the index that --device
-/// takes.</summary>
+/// takes and a mark on simulators and CPU drivers, then the device that <c>--device auto</c> takes.</summary>
 internal static class DevicesCommand
 {
     public static Command Create()
@@ -30,13 +30,17 @@ internal static class DevicesCommand
 
             foreach (var d in devices)
             {
+                // auto never takes these two kinds; opencl:N still does.
+                var mark = d.IsSimulator ? " (simulator)" : d.Type == OpenCLDeviceType.Cpu ? " (CPU driver)" : "";
                 Console.WriteLine(string.Create(c,
-                    $"opencl:{d.Index,-3}{d.Name} [{d.Platform}] type {d.Type}, {d.ComputeUnits} compute units, " +
-                    $"{d.GlobalMemoryBytes / (1 << 20):N0} MiB global memory (max allocation " +
+                    $"opencl:{d.Index,-3}{d.Name} [{d.Platform}] type {d.Type}{mark}, {d.ComputeUnits} compute " +
+                    $"units, {d.GlobalMemoryBytes / (1 << 20):N0} MiB global memory (max allocation " +
                     $"{d.MaxAllocationBytes / (1 << 20):N0} MiB), max work-group {d.MaxWorkGroupSize}, " +
                     $"{d.LocalMemoryBytes / 1024:N0} KiB local memory, {d.Version}"));
             }
 
+            var auto = OpenCLAccelerator.GpuDeviceIndex() is { } gpu ? $"opencl:{gpu}" : "cpu";
+            Console.WriteLine($"auto      {auto} (--device auto never takes a simulator or an OpenCL CPU driver)");
             return 0;
         });
         return command;

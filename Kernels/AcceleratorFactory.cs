@@ -12,8 +12,9 @@ public static class AcceleratorFactory
 
     /// <summary>
     /// Opens the device <paramref name="device"/> names. <c>auto</c> takes the first OpenCL GPU and otherwise the
-    /// CPU backend — never an OpenCL CPU driver such as PoCL, which the managed CPU backend outruns.
-    /// <c>opencl</c> takes the first GPU, else the first OpenCL device of any type.
+    /// CPU backend — never an OpenCL CPU driver such as PoCL, which the managed CPU backend outruns, nor a
+    /// simulator such as Oclgrind, which reports itself as a GPU. <c>opencl</c> takes the first GPU that is not a
+    /// simulator, else the first OpenCL device that is not a simulator, else the first device.
     /// </summary>
     public static Accelerator Create(string device)
     {

@@ -47,7 +47,8 @@ public sealed unsafe partial class OpenCLAccelerator : Accelerator
         Cl.Check(status, "clCreateCommandQueue");
     }
 
-    /// <summary>Opens the preferred device: the first GPU, else the first device of any type.</summary>
+    /// <summary>Opens the preferred device: the first GPU that is not a simulator, else the first device that is
+    /// not a simulator, else the first device.</summary>
     public OpenCLAccelerator()
         : this(PreferredDeviceIndex() ?? 0)
     {
@@ -74,14 +75,14 @@ public sealed unsafe partial class OpenCLAccelerator : Accelerator
     /// <summary>Every OpenCL device of every platform; empty when there is no loader or platform.</summary>
     public static IReadOnlyList<OpenCLDevice> Devices() => AllDevices.Value;
 
-    /// <summary>Index of the first GPU among <see cref="Devices"/>, or null when there is none.</summary>
-    public static int? GpuDeviceIndex() =>
-        Devices().FirstOrDefault(d => d.Type == OpenCLDeviceType.Gpu)?.Index;
+    /// <summary>Index of the first GPU among <see cref="Devices"/> that is not a simulator (the device
+    /// <c>--device auto</c> takes), or null when there is none.</summary>
+    public static int? GpuDeviceIndex() => OpenCLDevice.AutoChoice(Devices());
 
     /// <summary>The full program source the backend builds, for inspection.</summary>
     public static string ProgramSource() => OpenCLProgram.Source();
 
-    private static int? PreferredDeviceIndex() => GpuDeviceIndex() ?? (Devices().Count > 0 ? 0 : null);
+    private static int? PreferredDeviceIndex() => OpenCLDevice.PreferredChoice(Devices());
 
     /// <inheritdoc />
     protected override DeviceBuffer AllocateCore(int length) => new OpenCLBuffer(this, length, CreateMemory(length));

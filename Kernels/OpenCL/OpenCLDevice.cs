@@ -34,6 +34,22 @@ public sealed record OpenCLDevice(
     /// mad().</summary>
     internal bool HardwareFma { get; init; }
 
+    /// <summary>True for a device that simulates a GPU in software (Oclgrind, which reports itself as a GPU): it
+    /// checks kernels for races and invalid accesses, and is far too slow to compute on.</summary>
+    public bool IsSimulator => Platform.Contains("Oclgrind", StringComparison.OrdinalIgnoreCase) ||
+        Name.Contains("Oclgrind", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The device <c>--device auto</c> opens: the first GPU that is not a simulator, or null when there is
+    /// none, and then the managed CPU backend, which outruns an OpenCL CPU driver (PoCL) on the same cores.</summary>
+    internal static int? AutoChoice(IReadOnlyList<OpenCLDevice> devices) =>
+        devices.FirstOrDefault(d => d.Type == OpenCLDeviceType.Gpu && !d.IsSimulator)?.Index;
+
+    /// <summary>The device <c>--device opencl</c> opens: as <see cref="AutoChoice"/>, else the first device that is
+    /// not a simulator (a CPU driver), else the first device; null when there is none. A simulator is taken only
+    /// when nothing else exists or when named by its index.</summary>
+    internal static int? PreferredChoice(IReadOnlyList<OpenCLDevice> devices) =>
+        AutoChoice(devices) ?? devices.FirstOrDefault(d => !d.IsSimulator)?.Index ?? devices.FirstOrDefault()?.Index;
+
     /// <summary>Every device of every platform, in platform order; empty when no OpenCL loader or platform
     /// exists.</summary>
     internal static unsafe IReadOnlyList<OpenCLDevice> Enumerate()
