@@ -3,7 +3,7 @@ using GpuCnn.Kernels.Ops;
 
 namespace GpuCnn.Engine.Nodes
 {
-    /// <summary>ReLU, Tanh or Sigmoid, element-wise.</summary>
+    /// <summary>An element-wise activation: ReLU, Tanh, Sigmoid, GELU or SiLU.</summary>
     public sealed class ActivationNode : Node
     {
         internal ActivationNode(Node input, ActivationKind function)
@@ -22,6 +22,8 @@ namespace GpuCnn.Engine.Nodes
             ActivationKind.Relu => "ReLU",
             ActivationKind.Tanh => "Tanh",
             ActivationKind.Sigmoid => "Sigmoid",
+            ActivationKind.Gelu => "GELU",
+            ActivationKind.Silu => "SiLU",
             _ => throw new ArgumentOutOfRangeException(nameof(Function), Function,
                 $"Unknown activation kind {(int)Function}; expected one of " +
                 $"{string.Join(", ", Enum.GetNames<ActivationKind>())}."),
@@ -61,6 +63,14 @@ namespace GpuCnn.Engine
         /// <summary>1/(1+exp(-x)).</summary>
         public Node Sigmoid(Node x, string? name = null) =>
             Register(new ActivationNode(x, ActivationKind.Sigmoid), name, "sigmoid");
+
+        /// <summary>GELU, exactly: x Φ(x) = x (1 + erf(x/√2)) / 2 (PyTorch's default, approximate='none').</summary>
+        public Node Gelu(Node x, string? name = null) =>
+            Register(new ActivationNode(x, ActivationKind.Gelu), name, "gelu");
+
+        /// <summary>SiLU (swish): x σ(x) = x / (1 + exp(-x)).</summary>
+        public Node Silu(Node x, string? name = null) =>
+            Register(new ActivationNode(x, ActivationKind.Silu), name, "silu");
     }
 
     /// <summary>max(0, x).</summary>
@@ -82,5 +92,20 @@ namespace GpuCnn.Engine
     {
         /// <inheritdoc />
         public override Node Apply(GraphBuilder g, Node x, string name) => g.Sigmoid(x, name);
+    }
+
+    /// <summary>GELU, exactly: x Φ(x) with Φ the standard normal distribution function (PyTorch's
+    /// <c>nn.GELU()</c>).</summary>
+    public sealed record GELU : Layer
+    {
+        /// <inheritdoc />
+        public override Node Apply(GraphBuilder g, Node x, string name) => g.Gelu(x, name);
+    }
+
+    /// <summary>SiLU (swish): x σ(x).</summary>
+    public sealed record SiLU : Layer
+    {
+        /// <inheritdoc />
+        public override Node Apply(GraphBuilder g, Node x, string name) => g.Silu(x, name);
     }
 }

@@ -66,6 +66,7 @@ internal static class KernelCases
         cases.Add(Case("softmax", Softmax));
         cases.Add(Case("softmax-cross-entropy", Loss));
         cases.Add(Case("dropout", Dropout));
+        cases.Add(Case("leaky-relu", LeakyRelu));
         foreach (var mode in Enum.GetValues<PaddingMode>())
         {
             cases.Add(Case($"pad2d-{mode.ToString().ToLowerInvariant()}", a => Pad(a, mode)));
@@ -256,6 +257,18 @@ internal static class KernelCases
         var dx = Random(a, count, 26);
         a.DropoutBackward(mask, dy, dx, count);
         return Read(a, mask, y, dx);
+    }
+
+    private static float[] LeakyRelu(Accelerator a)
+    {
+        const int count = 300;
+        var x = Random(a, count, 27);
+        var y = a.Allocate(count);
+        a.LeakyReluForward(x, y, count, 0.2f);
+        var dy = Random(a, count, 28);
+        var dx = Random(a, count, 29);
+        a.LeakyReluBackward(x, dy, dx, count, 0.2f);
+        return Read(a, y, dx);
     }
 
     private static float[] Pad(Accelerator a, PaddingMode mode)

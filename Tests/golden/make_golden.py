@@ -180,6 +180,26 @@ def layers():
         record("layers", act, Named(module), (2, 3, 4, 4), {"op": act})
     record("layers", "softmax", Named(nn.Softmax(dim=1)), (3, 7), {"op": "softmax"})
 
+    # GELU (exact erf form, PyTorch's default approximate='none') and SiLU. record() draws inputs in [-1, 1); these
+    # curve and saturate further out (the CPU kernel's erf switches branch at |x| = sqrt(2)), so their inputs are
+    # spread to [-4, 4).
+    def record_spread(name, module, shape, case, spread=4.0, seed=0):
+        g = torch.Generator().manual_seed(seed + 2)
+        x = ((torch.rand(shape, generator=g) * 2 - 1) * spread).requires_grad_(True)
+        y = module(x)
+        dy = torch.rand(y.shape, generator=g) * 2 - 1
+        y.backward(dy)
+        case = dict(case, train=True)
+        tensors = {"input": x, "output": y, "grad_output": dy, "grad_input": x.grad}
+        write_safetensors(os.path.join(ROOT, "layers", name + ".safetensors"), tensors, {"case": json.dumps(case)})
+
+    record_spread("gelu", nn.GELU(), (2, 3, 4, 4), {"op": "gelu"})
+    record_spread("silu", nn.SiLU(), (2, 3, 4, 4), {"op": "silu"})
+    # The leaky ReLU at PyTorch's default slope and a larger one.
+    record_spread("leaky_relu", nn.LeakyReLU(0.01), (2, 3, 4, 4), {"op": "leaky_relu", "negative_slope": 0.01})
+    record_spread("leaky_relu_slope0.2", nn.LeakyReLU(0.2), (2, 3, 4, 4),
+                  {"op": "leaky_relu", "negative_slope": 0.2})
+
 
 if __name__ == "__main__":
     torch.set_num_threads(1)

@@ -21,6 +21,8 @@ public sealed unsafe partial class OpenCLAccelerator
         ActivationKind.Relu => 0,
         ActivationKind.Tanh => 1,
         ActivationKind.Sigmoid => 2,
+        ActivationKind.Gelu => 3,
+        ActivationKind.Silu => 4,
         _ => throw ActivationKinds.Unknown(kind, nameof(kind)),
     };
 }
