@@ -141,3 +141,38 @@ internal sealed class AvgPool2dExcludePadDescriptor : OpDescriptor
         Assert.Equal(g.PadH > 0 || g.PadW > 0, coversPadding > 0);
     }
 }
+
+/// <summary>count_include_pad threaded through the Sequential record and the summary.</summary>
+public sealed class AvgPool2dExcludePadLayerTests
+{
+    [Fact]
+    public void SequentialRecordPassesTheFlagAndOnlyBorderWindowsChange()
+    {
+        using var acc = new GpuCnn.Kernels.Cpu.CpuAccelerator(1);
+        var shape = new Shape(2, 7, 6);
+        using var excluded = new Sequential(new AvgPool2d(3, 2, 1, CountIncludePad: false)).Build(shape, acc, 1);
+        using var included = new Sequential(new AvgPool2d(3, 2, 1)).Build(shape, acc, 1);
+        var x = RandomTensors.Uniform(shape.Size, 4);
+
+        var node = Assert.IsType<Pool2dNode>(excluded.Nodes[^1]);
+        Assert.False(node.CountIncludePad);
+        Assert.True(Assert.IsType<Pool2dNode>(included.Nodes[^1]).CountIncludePad);
+        Assert.Equal("3x3/2 pad 1 exclude pad", node.Describe());
+        var (a, b) = (excluded.Predict(x, 1), included.Predict(x, 1));
+        TensorAssert.Close(AvgPool2dExcludePadDescriptor.Reference(node.Geometry, x.ToDouble()), a, 1e-6, 1e-5,
+            "Sequential AvgPool2d(CountIncludePad: false)");
+        // Output (1, 1) of the 4x3 map covers rows 1..3 and columns 1..3: no padding, the same mean either way.
+        Assert.Equal(b[1 * 3 + 1], a[1 * 3 + 1]);
+        Assert.NotEqual(b[0], a[0]);
+    }
+
+    [Fact]
+    public void SummaryCountsNoMultiplyAddsAsForEveryPooling()
+    {
+        var g = new GraphBuilder();
+        var y = g.AvgPool2d(g.Input(new Shape(3, 8, 7)), 3, 2, 1, "pool", ceilMode: true, countIncludePad: false);
+        var row = ModelSummary.Of(g, y).Rows.Single(r => r.Name == "pool");
+
+        Assert.Equal((0L, new Shape(3, 5, 4), 3), (row.MultiplyAdds, row.OutputShape, row.ReceptiveField));
+    }
+}

@@ -180,3 +180,38 @@ internal sealed class LogSoftmaxDescriptor : OpDescriptor
             "log softmax against log(softmax)");
     }
 }
+
+/// <summary>LogSoftmax as a Sequential record, in the summary, and its shape rule.</summary>
+public sealed class LogSoftmaxLayerTests
+{
+    [Fact]
+    public void SequentialRecordBuildsTheNodeAndItsOutputIsLogSoftmaxOfTheFlattenedInput()
+    {
+        using var acc = new GpuCnn.Kernels.Cpu.CpuAccelerator(1);
+        using var net = new Sequential(new Flatten(), new LogSoftmax()).Build(new Shape(2, 3, 2), acc, maxBatch: 2);
+        var x = RandomTensors.Uniform(24, 3, -4f, 4f);
+
+        Assert.Equal("LogSoftmax", net.Nodes[^1].Kind);
+        TensorAssert.Close(LogSoftmaxDescriptor.Reference(x.ToDouble(), 2, 12), net.Predict(x, 2), 1e-5, 1e-5,
+            "Sequential LogSoftmax");
+    }
+
+    [Fact]
+    public void SummaryCountsNoParametersAndNoMultiplyAdds()
+    {
+        // exp, log and subtractions only: no multiply-adds, as for Softmax.
+        var g = new GraphBuilder();
+        var y = g.LogSoftmax(g.Flatten(g.Input(new Shape(4, 5, 5))), "logits");
+        var row = ModelSummary.Of(g, y).Rows.Single(r => r.Name == "logits");
+
+        Assert.Equal((0L, 0L, new Shape(100)), (row.Parameters, row.MultiplyAdds, row.OutputShape));
+    }
+
+    [Fact]
+    public void NeedsAFlatInput()
+    {
+        var g = new GraphBuilder();
+        var error = Assert.Throws<GraphException>(() => ModelSummary.Of(g, g.LogSoftmax(g.Input(new Shape(2, 3, 4)))));
+        Assert.Contains("Flatten", error.Message);
+    }
+}

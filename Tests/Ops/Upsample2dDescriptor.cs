@@ -176,3 +176,60 @@ internal sealed class Upsample2dDescriptor : OpDescriptor
         Assert.All(counts, c => Assert.Equal(g.ScaleH * g.ScaleW, c));
     }
 }
+
+/// <summary>Upsample as a Sequential record, in the summary, and its shape rule.</summary>
+public sealed class Upsample2dLayerTests
+{
+    [Fact]
+    public void SequentialRecordBuildsTheNodeWithItsScales()
+    {
+        using var acc = new GpuCnn.Kernels.Cpu.CpuAccelerator(1);
+        using var net = new Sequential(new Upsample(3, 2)).Build(new Shape(2, 3, 4), acc, maxBatch: 2);
+        var x = RandomTensors.Uniform(48, 3);
+
+        var node = Assert.IsType<Upsample2dNode>(net.Nodes[^1]);
+        Assert.Equal(("UpsamplingNearest2d", "x3x2 nearest", new Shape(2, 9, 8)),
+            (node.Kind, node.Describe(), node.OutputShape));
+        TensorAssert.Close(Upsample2dDescriptor.Reference(new(2, 2, 3, 4, 3, 2), x.ToDouble()), net.Predict(x, 2),
+            0, 0, "Sequential Upsample");
+    }
+
+    [Fact]
+    public void OneScaleAppliesToBothAxes()
+    {
+        var g = new GraphBuilder();
+        var y = new Sequential(new Upsample(2)).Apply(g, g.Input(new Shape(2, 3, 4)));
+
+        Assert.Equal(new Shape(2, 6, 8), ModelSummary.Of(g, y).Rows[^1].OutputShape);
+        Assert.Equal("x2 nearest", y.Describe());
+    }
+
+    [Fact]
+    public void SummaryCountsNoMultiplyAddsAndKeepsTheReceptiveField()
+    {
+        // A copy has no multiply-adds. After a stride-2 conv (field 3, jump 2) an x2 upsampling keeps the field
+        // and halves the jump, so a 3x3 conv after it sees 3 + 2 * 1 = 5 input pixels: its three upsampled
+        // pixels come from two neighbouring outputs of the first conv.
+        var g = new GraphBuilder();
+        var h = g.Conv2d(g.Input(new Shape(1, 16, 16)), 2, 3, 2, 1, name: "down");
+        h = g.Upsample2d(h, 2, name: "up");
+        var y = g.Conv2d(h, 2, 3, 1, 1, name: "conv");
+        var rows = ModelSummary.Of(g, y).Rows;
+        var up = rows.Single(r => r.Name == "up");
+
+        Assert.Equal((0L, 0L, new Shape(2, 16, 16), 3), (up.Parameters, up.MultiplyAdds, up.OutputShape,
+            up.ReceptiveField));
+        Assert.Equal(5, rows.Single(r => r.Name == "conv").ReceptiveField);
+    }
+
+    [Theory]
+    [InlineData(0, 2)]
+    [InlineData(2, -1)]
+    public void RejectsScalesBelowOne(int scaleH, int scaleW)
+    {
+        var g = new GraphBuilder();
+        var error = Assert.Throws<GraphException>(() =>
+            ModelSummary.Of(g, g.Upsample2d(g.Input(new Shape(2, 3, 4)), scaleH, scaleW)));
+        Assert.Contains("scale", error.Message);
+    }
+}
