@@ -29,10 +29,11 @@ namespace GpuCnn.Engine.Nodes
         /// <inheritdoc />
         public override string Describe() => ScaleH == ScaleW ? $"x{ScaleH} nearest" : $"x{ScaleH}x{ScaleW} nearest";
 
-        // An output step moves 1/scale input pixels and reads one pixel, so the field stays; the jump shrinks, and
-        // where the scale does not divide it, it is kept at one input pixel, so the fields after are upper bounds.
+        // An output pixel reads one input pixel, so the field stays; a step moves jump / scale input pixels. Where
+        // the scale does not divide the jump it is rounded up, so the fields after are upper bounds. Rows rule, as
+        // for Conv2d's field.
         internal override (int Field, int Jump) ReceptiveField(int field, int jump, int whole) =>
-            (field, Math.Max(1, jump / ScaleH));
+            (field, (jump + ScaleH - 1) / ScaleH);
 
         /// <inheritdoc />
         protected internal override Shape InferShape(IReadOnlyList<Shape> inputs)
