@@ -6,10 +6,12 @@ namespace GpuCnn.Engine.Nodes
     /// <summary>Max or average pooling over (kernel, stride, padding) windows.</summary>
     public sealed class Pool2dNode : Node
     {
-        internal Pool2dNode(Node input, bool max, int kernel, int stride, int padding, bool ceilMode = false)
+        internal Pool2dNode(Node input, bool max, int kernel, int stride, int padding, bool ceilMode = false,
+            bool countIncludePad = true)
             : base(input)
         {
             CeilMode = ceilMode;
+            CountIncludePad = countIncludePad;
             IsMax = max;
             KernelSize = kernel;
             Stride = stride;
@@ -32,6 +34,10 @@ namespace GpuCnn.Engine.Nodes
         /// </summary>
         public bool CeilMode { get; }
 
+        /// <summary>For average pooling: true when the divisor counts the padding inside the window (PyTorch's
+        /// count_include_pad, its default), false when it counts only the cells inside the input.</summary>
+        public bool CountIncludePad { get; }
+
         /// <summary>The geometry for one sample, known once built.</summary>
         public Pool2dGeometry Geometry { get; private set; }
 
@@ -44,7 +50,7 @@ namespace GpuCnn.Engine.Nodes
         /// <inheritdoc />
         public override string Describe() =>
             $"{KernelSize}x{KernelSize}/{Stride}" + (PaddingSize > 0 ? $" pad {PaddingSize}" : "") +
-            (CeilMode ? " ceil" : "");
+            (CeilMode ? " ceil" : "") + (!IsMax && !CountIncludePad && PaddingSize > 0 ? " exclude pad" : "");
 
         /// <inheritdoc />
         protected internal override Shape InferShape(IReadOnlyList<Shape> inputs)
@@ -61,7 +67,7 @@ namespace GpuCnn.Engine.Nodes
             }
 
             var g = new Pool2dGeometry(1, x[0], x[1], x[2], KernelSize, KernelSize, Stride, Stride, PaddingSize,
-                PaddingSize, CeilMode);
+                PaddingSize, CeilMode, CountIncludePad);
             if (g.P < 1 || g.Q < 1)
             {
                 throw ShapeError(inputs,
@@ -119,10 +125,13 @@ namespace GpuCnn.Engine
             Register(new Pool2dNode(x, true, kernel, CheckedStride(kernel, stride), padding, ceilMode), name, "pool");
 
         /// <summary>Average pooling; the stride defaults to the kernel size; <paramref name="ceilMode"/> rounds the
-        /// output size up as PyTorch's ceil_mode does.</summary>
+        /// output size up as PyTorch's ceil_mode does; <paramref name="countIncludePad"/> false divides each window
+        /// by its cells inside the input rather than by its area including the padding (PyTorch's
+        /// count_include_pad).</summary>
         public Node AvgPool2d(Node x, int kernel, int? stride = null, int padding = 0, string? name = null,
-            bool ceilMode = false) =>
-            Register(new Pool2dNode(x, false, kernel, CheckedStride(kernel, stride), padding, ceilMode), name, "pool");
+            bool ceilMode = false, bool countIncludePad = true) =>
+            Register(new Pool2dNode(x, false, kernel, CheckedStride(kernel, stride), padding, ceilMode,
+                countIncludePad), name, "pool");
 
         private static int CheckedStride(int kernel, int? stride)
         {
@@ -141,11 +150,13 @@ namespace GpuCnn.Engine
             g.MaxPool2d(x, Kernel, Stride, Padding, name);
     }
 
-    /// <summary>Average pooling; the stride defaults to the kernel.</summary>
-    public sealed record AvgPool2d(int Kernel, int? Stride = null, int Padding = 0) : Layer
+    /// <summary>Average pooling; the stride defaults to the kernel; <c>CountIncludePad: false</c> divides by the
+    /// window's cells inside the input, as PyTorch's count_include_pad=False.</summary>
+    public sealed record AvgPool2d(int Kernel, int? Stride = null, int Padding = 0, bool CountIncludePad = true)
+        : Layer
     {
         /// <inheritdoc />
         public override Node Apply(GraphBuilder g, Node x, string name) =>
-            g.AvgPool2d(x, Kernel, Stride, Padding, name);
+            g.AvgPool2d(x, Kernel, Stride, Padding, name, countIncludePad: CountIncludePad);
     }
 }

@@ -201,11 +201,33 @@ def layers():
                   {"op": "leaky_relu", "negative_slope": 0.2})
 
 
+# ---- LogSoftmax, nearest Upsample and AvgPool2d(count_include_pad=False) ----
+def spatial_layers():
+    # Our LogSoftmax node, like Softmax, works on a flat (N, F) input: PyTorch's LogSoftmax(dim=1) on (N, C).
+    record("layers", "logsoftmax", Named(nn.LogSoftmax(dim=1)), (3, 7), {"op": "logsoftmax"})
+    record("layers", "logsoftmax_wide_rows", Named(nn.LogSoftmax(dim=1)), (2, 130), {"op": "logsoftmax"})
+
+    record("layers", "upsample_nearest_x2", Named(nn.Upsample(scale_factor=2, mode="nearest")), (2, 3, 4, 5),
+           {"op": "upsample", "scale_h": 2, "scale_w": 2})
+    record("layers", "upsample_nearest_3x2", Named(nn.Upsample(scale_factor=(3, 2), mode="nearest")), (2, 2, 3, 5),
+           {"op": "upsample", "scale_h": 3, "scale_w": 2})
+    record("layers", "upsampling_nearest2d_x3", Named(nn.UpsamplingNearest2d(scale_factor=3)), (1, 2, 4, 3),
+           {"op": "upsample", "scale_h": 3, "scale_w": 3})
+
+    record("layers", "avgpool_exclude_pad_k3_s2_p1", Named(nn.AvgPool2d(3, 2, padding=1, count_include_pad=False)),
+           (2, 2, 7, 8), {"op": "avgpool_exclude_pad", "kernel": 3, "stride": 2, "padding": 1})
+    # Ceil mode: the last windows hang over the bottom and right edges into and past the padding.
+    record("layers", "avgpool_exclude_pad_k3_s2_p1_ceil",
+           Named(nn.AvgPool2d(3, 2, padding=1, ceil_mode=True, count_include_pad=False)), (2, 2, 8, 7),
+           {"op": "avgpool_exclude_pad", "kernel": 3, "stride": 2, "padding": 1, "ceil": True})
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     what = sys.argv[1:] or ["layers", "models"]
     if "layers" in what:
         layers()
+        spatial_layers()
     if "models" in what and os.path.exists(os.path.join(ROOT, "models.py")):
         sys.path.insert(0, ROOT)
         import models

@@ -23,5 +23,6 @@ public sealed unsafe partial class OpenCLAccelerator
         Elementwise(Pool(Call("avg_pool_backward"), g, g.InputLength).Mem(dy).Mem(dx), g.InputLength);
 
     private static KernelCall Pool(KernelCall call, in Pool2dGeometry g, int count) =>
-        call.Ints(g.H, g.W, g.KernelH, g.KernelW, g.StrideH, g.StrideW, g.PadH, g.PadW, g.P, g.Q, count);
+        call.Ints(g.H, g.W, g.KernelH, g.KernelW, g.StrideH, g.StrideW, g.PadH, g.PadW, g.P, g.Q,
+            g.CountIncludePad ? 1 : 0, count);
 }

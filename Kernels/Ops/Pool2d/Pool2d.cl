@@ -2,7 +2,9 @@
 // per input pixel, gathering from the windows that cover it (in the CPU's p, q order, into a running value
 // started from dx), so overlapping windows need no atomics and the sums round as on the CPU.
 
-#define POOL_GEOMETRY int H, int W, int kh, int kw, int sh, int sw, int ph, int pw, int P, int Q, int count
+// include_pad: average pooling's count_include_pad (max pooling ignores it).
+#define POOL_GEOMETRY int H, int W, int kh, int kw, int sh, int sw, int ph, int pw, int P, int Q, int include_pad, \
+    int count
 
 __kernel void max_pool_forward(POOL_GEOMETRY, __global const float* x, __global float* y)
 {
@@ -61,11 +63,15 @@ __kernel void max_pool_backward(POOL_GEOMETRY, __global const float* x, __global
     dx[i] = value;
 }
 
-// PyTorch's count_include_pad: the window clipped to the padded input, padding included.
-inline float avg_pool_divisor(int p, int q, int H, int W, int kh, int kw, int sh, int sw, int ph, int pw)
+// count_include_pad: the window clipped to the padded input, padding included; otherwise only its cells inside
+// the input.
+inline float avg_pool_divisor(int p, int q, int H, int W, int kh, int kw, int sh, int sw, int ph, int pw,
+    int include_pad)
 {
     const int h0 = p * sh - ph, w0 = q * sw - pw;
-    return (float)((min(h0 + kh, H + ph) - h0) * (min(w0 + kw, W + pw) - w0));
+    if (include_pad)
+        return (float)((min(h0 + kh, H + ph) - h0) * (min(w0 + kw, W + pw) - w0));
+    return (float)((min(h0 + kh, H) - max(h0, 0)) * (min(w0 + kw, W) - max(w0, 0)));
 }
 
 __kernel void avg_pool_forward(POOL_GEOMETRY, __global const float* x, __global float* y)
@@ -81,7 +87,7 @@ __kernel void avg_pool_forward(POOL_GEOMETRY, __global const float* x, __global 
     for (int h = hs; h < he; h++)
         for (int w = ws; w < we; w++)
             sum += in[h * W + w];
-    y[o] = sum / avg_pool_divisor(p, q, H, W, kh, kw, sh, sw, ph, pw);
+    y[o] = sum / avg_pool_divisor(p, q, H, W, kh, kw, sh, sw, ph, pw, include_pad);
 }
 
 // count here is the number of input pixels.
@@ -98,6 +104,6 @@ __kernel void avg_pool_backward(POOL_GEOMETRY, __global const float* dy, __globa
     float value = dx[i];
     for (int p = p0; p <= p1; p++)
         for (int q = q0; q <= q1; q++)
-            value += grad[p * Q + q] / avg_pool_divisor(p, q, H, W, kh, kw, sh, sw, ph, pw);
+            value += grad[p * Q + q] / avg_pool_divisor(p, q, H, W, kh, kw, sh, sw, ph, pw, include_pad);
     dx[i] = value;
 }

@@ -274,8 +274,11 @@ internal sealed unsafe class Pool2dCpu : IParallelJob
             {
                 var w0 = q * g.StrideW - g.PadW;
                 int ws = Math.Max(w0, 0), we = Math.Min(w0 + kw, W);
-                // PyTorch's count_include_pad: the window clipped to the padded input, padding included.
-                float divisor = (Math.Min(h0 + kh, H + g.PadH) - h0) * (Math.Min(w0 + kw, W + g.PadW) - w0);
+                // count_include_pad: the window clipped to the padded input, padding included; otherwise only
+                // the cells inside the input, which a window starting in the input or its padding always has.
+                float divisor = g.CountIncludePad
+                    ? (Math.Min(h0 + kh, H + g.PadH) - h0) * (Math.Min(w0 + kw, W + g.PadW) - w0)
+                    : (he - hs) * (we - ws);
                 if (forward)
                 {
                     var sum = 0f;

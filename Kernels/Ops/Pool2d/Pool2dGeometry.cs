@@ -4,11 +4,13 @@ namespace GpuCnn.Kernels.Ops;
 /// Shape of a 2-D max or average pooling in NCHW layout: x:(N,C,H,W) y:(N,C,P,Q) with
 /// P = floor((H + 2*PadH - KernelH) / StrideH) + 1 (PyTorch's floor mode) and Q likewise. In ceil mode the division
 /// rounds up, so a last window may hang over the bottom or right edge (it is clipped there), but, as in PyTorch, a
-/// window must start inside the input or its top or left padding.
+/// window must start inside the input or its top or left padding. Average pooling divides by the window clipped to
+/// the padded input when <see cref="CountIncludePad"/> is true (PyTorch's default count_include_pad=True), by the
+/// number of its cells inside the unpadded input when false; max pooling ignores the flag.
 /// </summary>
 public readonly record struct Pool2dGeometry(
     int N, int C, int H, int W, int KernelH, int KernelW, int StrideH, int StrideW, int PadH = 0, int PadW = 0,
-    bool CeilMode = false)
+    bool CeilMode = false, bool CountIncludePad = true)
 {
     /// <summary>Output height.</summary>
     public int P => OutputSize(H, PadH, KernelH, StrideH, CeilMode);

@@ -1,0 +1,126 @@
+using System.Runtime.Intrinsics;
+using GpuCnn.Kernels.Cpu;
+
+namespace GpuCnn.Kernels.Ops;
+
+/// <summary>
+/// Nearest-neighbour upsampling on the CPU, a block of (n, c) planes per work item. Forward widens each input row
+/// once into its first output row (eight pixels to sixteen by a vector shuffle at the common scale 2) and copies
+/// that row to the ScaleH - 1 rows below it. Backward owns whole planes of dx, so its sums cannot race, and adds each
+/// block row by row, the order of the OpenCL kernel, so both round alike.
+/// </summary>
+internal sealed unsafe class Upsample2dCpu : IParallelJob
+{
+    // About this many output elements per work item: fewer and waking a worker costs more than it saves.
+    private const int ElementsPerItem = 1 << 14;
+    private readonly CpuWorkers workers;
+    private Upsample2dGeometry g;
+    private bool backward;
+    private int planesPerItem;
+    private float* x;
+    private float* y;
+
+    public Upsample2dCpu(CpuWorkers workers) => this.workers = workers;
+
+    // x:(N,C,H,W) y:(N,C,H*ScaleH,W*ScaleW)
+    public void Forward(in Upsample2dGeometry geometry, float* input, float* output) =>
+        Launch(geometry, input, output, false);
+
+    // dy:(N,C,H*ScaleH,W*ScaleW) dx:(N,C,H,W) +=
+    public void Backward(in Upsample2dGeometry geometry, float* dOutput, float* dInput) =>
+        Launch(geometry, dInput, dOutput, true);
+
+    public void Run(int index, int worker)
+    {
+        var planes = g.N * g.C;
+        for (int plane = index * planesPerItem, end = Math.Min(planes, plane + planesPerItem); plane < end; plane++)
+        {
+            long inPlane = (long)plane * g.H * g.W, outPlane = (long)plane * g.OutH * g.OutW;
+            if (backward)
+            {
+                BackwardPlane(g, y + outPlane, x + inPlane);
+            }
+            else
+            {
+                ForwardPlane(g, x + inPlane, y + outPlane);
+            }
+        }
+    }
+
+    private static void ForwardPlane(Upsample2dGeometry g, float* x, float* y)
+    {
+        int W = g.W, sh = g.ScaleH, sw = g.ScaleW, outW = g.OutW;
+        for (var h = 0; h < g.H; h++)
+        {
+            var input = x + (long)h * W;
+            var first = y + (long)h * sh * outW;
+            var w = 0;
+            if (sw == 1)
+            {
+                new ReadOnlySpan<float>(input, W).CopyTo(new Span<float>(first, outW));
+                w = W;
+            }
+            else if (sw == 2 && Vector256.IsHardwareAccelerated)
+            {
+                var low = Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3);
+                var high = Vector256.Create(4, 4, 5, 5, 6, 6, 7, 7);
+                for (; w + 8 <= W; w += 8)
+                {
+                    var v = Vector256.Load(input + w);
+                    Vector256.Shuffle(v, low).Store(first + 2 * w);
+                    Vector256.Shuffle(v, high).Store(first + 2 * w + 8);
+                }
+            }
+
+            for (; w < W; w++)
+            {
+                var value = input[w];
+                for (var s = 0; s < sw; s++)
+                {
+                    first[w * sw + s] = value;
+                }
+            }
+
+            var row = new ReadOnlySpan<float>(first, outW);
+            for (var r = 1; r < sh; r++)
+            {
+                row.CopyTo(new Span<float>(first + (long)r * outW, outW));
+            }
+        }
+    }
+
+    private static void BackwardPlane(Upsample2dGeometry g, float* dy, float* dx)
+    {
+        int W = g.W, sh = g.ScaleH, sw = g.ScaleW, outW = g.OutW;
+        for (var h = 0; h < g.H; h++)
+        {
+            var top = dy + (long)h * sh * outW;
+            var output = dx + (long)h * W;
+            for (var w = 0; w < W; w++)
+            {
+                var block = top + w * sw;
+                var sum = 0f;
+                for (var r = 0; r < sh; r++)
+                {
+                    for (var s = 0; s < sw; s++)
+                    {
+                        sum += block[r * outW + s];
+                    }
+                }
+
+                output[w] += sum;
+            }
+        }
+    }
+
+    private void Launch(in Upsample2dGeometry geometry, float* input, float* output, bool isBackward)
+    {
+        g = geometry;
+        x = input;
+        y = output;
+        backward = isBackward;
+        var planes = g.N * g.C;
+        planesPerItem = Math.Clamp(ElementsPerItem / Math.Max(1, g.OutH * g.OutW), 1, planes);
+        workers.Run(this, (planes + planesPerItem - 1) / planesPerItem);
+    }
+}
