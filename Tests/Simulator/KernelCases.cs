@@ -64,6 +64,8 @@ internal static class KernelCases
         }
 
         cases.Add(Case("softmax", Softmax));
+        cases.Add(Case("log-softmax", LogSoftmax));
+        cases.Add(Case("upsample2d", a => Upsample(a, new Upsample2dGeometry(2, 3, 5, 4, 3, 2))));
         cases.Add(Case("softmax-cross-entropy", Loss));
         cases.Add(Case("dropout", Dropout));
         cases.Add(Case("leaky-relu", LeakyRelu));
@@ -74,6 +76,8 @@ internal static class KernelCases
 
         cases.Add(Case("pool-floor", a => Pool(a, new Pool2dGeometry(2, 3, 7, 6, 2, 2, 2, 2))));
         cases.Add(Case("pool-ceil-padded", a => Pool(a, new Pool2dGeometry(2, 3, 7, 6, 3, 3, 2, 2, 1, 1, true))));
+        cases.Add(Case("pool-ceil-padded-exclude-pad", a => Pool(a,
+            new Pool2dGeometry(2, 3, 7, 6, 3, 3, 2, 2, 1, 1, CeilMode: true, CountIncludePad: false))));
         cases.Add(Case("batch-norm", a => BatchNorm(a, affine: true)));
         cases.Add(Case("batch-norm-no-affine", a => BatchNorm(a, affine: false)));
         cases.Add(Case("lrn", Lrn));
@@ -232,6 +236,30 @@ internal static class KernelCases
         var dy = Random(a, rows * columns, 21);
         var dx = Random(a, rows * columns, 22);
         a.SoftmaxBackward(y, dy, dx, rows, columns);
+        return Read(a, y, dx);
+    }
+
+    private static float[] LogSoftmax(Accelerator a)
+    {
+        // Rows longer than one reduction work-group, as for softmax.
+        const int rows = 3, columns = 300;
+        var x = Random(a, rows * columns, 50);
+        var y = a.Allocate(rows * columns);
+        a.LogSoftmaxForward(x, y, rows, columns);
+        var dy = Random(a, rows * columns, 51);
+        var dx = Random(a, rows * columns, 52);
+        a.LogSoftmaxBackward(y, dy, dx, rows, columns);
+        return Read(a, y, dx);
+    }
+
+    private static float[] Upsample(Accelerator a, Upsample2dGeometry g)
+    {
+        var x = Random(a, g.InputLength, 53);
+        var y = a.Allocate(g.OutputLength);
+        a.Upsample2dForward(g, x, y);
+        var dy = Random(a, g.OutputLength, 54);
+        var dx = Random(a, g.InputLength, 55);
+        a.Upsample2dBackward(g, dy, dx);
         return Read(a, y, dx);
     }
 
