@@ -19,15 +19,15 @@ internal static class TrainCommand
         var outputs = new OutputOptions();
         var start = new StartOptions();
 
-        // The order of --help, which has been the same since these options were added one by one.
+        // The order of --help: the options as they were added, then the files the run writes.
         var command = new Command("train", "Train a model on MNIST, CIFAR-10 or an image folder")
         {
             model.Model, data.Dataset, schedule.Epochs, data.BatchSize, optimizer.Name, optimizer.Lr,
-            optimizer.Momentum, model.Seed, model.Device, data.Folder, data.Augment, outputs.Checkpoint,
-            outputs.MetricsJson, data.Limit, outputs.CheckpointBest, stopping.Patience, stopping.MinDelta,
-            stopping.Monitor, schedule.Name, schedule.StepSize, schedule.Gamma, schedule.Patience,
-            optimizer.ClipGradNorm, start.Resume, outputs.LogCsv, outputs.LogStepsCsv, start.Pretrained, start.Regime,
-            start.Freeze, start.NewHead, model.Classes, data.Digits, data.Prefetch, outputs.Plot,
+            optimizer.Momentum, model.Seed, model.Device, data.Folder, data.Augment, data.Limit, stopping.Patience,
+            stopping.MinDelta, stopping.Monitor, schedule.Name, schedule.StepSize, schedule.Gamma, schedule.Patience,
+            optimizer.ClipGradNorm, start.Resume, start.Pretrained, start.Regime, start.Freeze, start.NewHead,
+            model.Classes, data.Digits, data.Prefetch, outputs.Checkpoint, outputs.CheckpointBest,
+            outputs.MetricsJson, outputs.Plot, outputs.LogCsv, outputs.LogStepsCsv,
         };
         command.SetAction(parse => TrainRun.Run(new TrainSettings(model.Bind(parse), data.Bind(parse),
             optimizer.Bind(parse), schedule.Bind(parse), stopping.Bind(parse), outputs.Bind(parse),

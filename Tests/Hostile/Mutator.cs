@@ -13,9 +13,13 @@ internal readonly record struct Field(int Offset, int Width, bool BigEndian = tr
 /// </summary>
 internal static class Mutator
 {
-    /// <summary>The values a header field is set to: 0, -1, 2^31, 2^63, and a few more edges.</summary>
+    /// <summary>The values a header field is set to: 0, -1, 2^31, 2^63, and a few more edges; the last two set
+    /// a pair of adjacent 32-bit fields (an image's width and height) to 8192 or 16384 each.</summary>
     public static readonly ulong[] Hostile =
-        [0, ulong.MaxValue, 1UL << 31, 1UL << 63, int.MaxValue, 0x7FFFFFC7, 1UL << 32, 1, 255, 1 << 15, 65535];
+    [
+        0, ulong.MaxValue, 1UL << 31, 1UL << 63, int.MaxValue, 0x7FFFFFC7, 1UL << 32, 1, 255, 1 << 15, 65535,
+        0x0000_2000_0000_2000, 0x0000_4000_0000_4000,
+    ];
 
     /// <summary>Case <paramref name="index"/>: a mutation of <paramref name="valid"/> and what it did.</summary>
     /// <param name="valid">The file to mutate; not changed.</param>

@@ -101,11 +101,11 @@ internal static class PngBytes
         ];
     }
 
-    /// <summary>The fields of IHDR and the first chunk after it: lengths, sides, depth, colour and interlace.
-    /// </summary>
+    /// <summary>The fields of IHDR and the first chunk after it: lengths, sides (each, and both at once),
+    /// depth, colour and interlace.</summary>
     public static readonly Field[] Fields =
     [
-        new(8, 4), new(16, 4), new(20, 4), new(24, 1), new(25, 1), new(28, 1), new(33, 4),
+        new(8, 4), new(16, 4), new(20, 4), new(16, 8), new(24, 1), new(25, 1), new(28, 1), new(33, 4),
     ];
 
     /// <summary>A mutation whose chunks get their CRCs recomputed afterwards.</summary>
