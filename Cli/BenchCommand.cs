@@ -31,70 +31,87 @@ internal static class BenchCommand
         {
             model, batchSize, device, steps, warmup, repeats, profile,
         };
-        command.SetAction(parse =>
+        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(batchSize), parse.GetValue(device)!,
+            new Timing(parse.GetValue(warmup), parse.GetValue(steps), parse.GetValue(repeats),
+                parse.GetValue(profile))));
+        return command;
+    }
+
+    // Untimed warm-up steps, then repeated runs of timed steps, and whether to profile each node after them.
+    private sealed record Timing(int Warmup, int Steps, int Repeats, bool Profile);
+
+    private static int Run(string name, int batch, string device, Timing timing)
+    {
+        using var accelerator = Devices.Open(device);
+        OptionChecks.BatchFits(name, null, batch, accelerator);
+        using var network = ModelZoo.Build(name, accelerator, batch, seed: 0);
+        using var optimizer = new Adam(network.Parameters());
+        using var trainer = new Trainer(network, optimizer);
+        var (inputs, labels) = RandomBatch(batch, network.InputShape.Size);
+        for (var i = 0; i < timing.Warmup; i++)
         {
-            var name = parse.GetValue(model)!;
-            var batch = parse.GetValue(batchSize);
-            using var accelerator = Devices.Open(parse.GetValue(device)!);
-            OptionChecks.BatchFits(name, null, batch, accelerator);
-            using var network = ModelZoo.Build(name, accelerator, batch, seed: 0);
-            using var optimizer = new Adam(network.Parameters());
-            using var trainer = new Trainer(network, optimizer);
-            var random = new SeededRandom(1);
-            var inputs = new float[batch * network.InputShape.Size];
-            var labels = new int[batch];
-            for (var i = 0; i < inputs.Length; i++)
-            {
-                inputs[i] = random.NextUniform(-1f, 2.5f);
-            }
+            trainer.Step(inputs, labels, batch);
+        }
 
-            for (var i = 0; i < labels.Length; i++)
-            {
-                labels[i] = (int)(random.NextUInt64() % 10);
-            }
+        var buffersBefore = accelerator.BuffersCreated;
+        var bytesBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var rates = TimedRuns(trainer, inputs, labels, batch, timing);
+        var bytesPerStep = (GC.GetTotalAllocatedBytes(precise: true) - bytesBefore) /
+            (double)(timing.Steps * timing.Repeats);
+        if (timing.Profile)
+        {
+            PrintProfile(trainer, inputs, labels, batch, timing.Steps);
+        }
 
-            for (var i = 0; i < parse.GetValue(warmup); i++)
+        rates.Sort();
+        var median = rates[rates.Count / 2];
+        var c = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(c,
+            $"{name} batch {batch} on {accelerator.Name}: {median:N0} images/s (runs: " +
+            $"{string.Join(", ", rates.Select(x => x.ToString("N0", c)))}); buffers created while timed: " +
+            $"{accelerator.BuffersCreated - buffersBefore}, managed bytes allocated per step: {bytesPerStep:F0}"));
+        Console.WriteLine(string.Create(c,
+            $"{{\"model\": \"{name}\", \"batch_size\": {batch}, \"device\": \"{accelerator.Kind}\", " +
+            $"\"images_per_second\": {median:F1}}}"));
+        return 0;
+    }
+
+    // Inputs in [-1, 2.5) and labels of 10 classes, the same every run.
+    private static (float[] Inputs, int[] Labels) RandomBatch(int batch, int inputSize)
+    {
+        var random = new SeededRandom(1);
+        var inputs = new float[batch * inputSize];
+        var labels = new int[batch];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = random.NextUniform(-1f, 2.5f);
+        }
+
+        for (var i = 0; i < labels.Length; i++)
+        {
+            labels[i] = (int)(random.NextUInt64() % 10);
+        }
+
+        return (inputs, labels);
+    }
+
+    // Images per second of each timed run; each run ends by waiting for the device, so that all its work counts.
+    private static List<double> TimedRuns(Trainer trainer, float[] inputs, int[] labels, int batch, Timing timing)
+    {
+        var rates = new List<double>();
+        for (var r = 0; r < timing.Repeats; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < timing.Steps; i++)
             {
                 trainer.Step(inputs, labels, batch);
             }
 
-            var rates = new List<double>();
-            var buffersBefore = accelerator.BuffersCreated;
-            var bytesBefore = GC.GetTotalAllocatedBytes(precise: true);
-            var timedSteps = 0;
-            for (var r = 0; r < parse.GetValue(repeats); r++)
-            {
-                var clock = Stopwatch.StartNew();
-                var n = parse.GetValue(steps);
-                for (var i = 0; i < n; i++)
-                {
-                    trainer.Step(inputs, labels, batch);
-                }
+            trainer.Network.Accelerator.Synchronize();
+            rates.Add(timing.Steps * batch / clock.Elapsed.TotalSeconds);
+        }
 
-                accelerator.Synchronize();
-                rates.Add(n * batch / clock.Elapsed.TotalSeconds);
-                timedSteps += n;
-            }
-
-            var bytesPerStep = (GC.GetTotalAllocatedBytes(precise: true) - bytesBefore) / (double)timedSteps;
-            if (parse.GetValue(profile))
-            {
-                PrintProfile(trainer, inputs, labels, batch, parse.GetValue(steps));
-            }
-
-            rates.Sort();
-            var median = rates[rates.Count / 2];
-            var c = CultureInfo.InvariantCulture;
-            Console.WriteLine(string.Create(c,
-                $"{name} batch {batch} on {accelerator.Name}: {median:N0} images/s (runs: " +
-                $"{string.Join(", ", rates.Select(x => x.ToString("N0", c)))}); buffers created while timed: " +
-                $"{accelerator.BuffersCreated - buffersBefore}, managed bytes allocated per step: {bytesPerStep:F0}"));
-            Console.WriteLine(string.Create(c,
-                $"{{\"model\": \"{name}\", \"batch_size\": {batch}, \"device\": \"{accelerator.Kind}\", " +
-                $"\"images_per_second\": {median:F1}}}"));
-            return 0;
-        });
-        return command;
+        return rates;
     }
 
     private static void PrintProfile(Trainer trainer, float[] inputs, int[] labels, int batch, int steps)
@@ -108,7 +125,8 @@ internal static class BenchCommand
         }
 
         var total = clock.Elapsed.TotalMilliseconds / steps;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"node",-10} {"forward ms",11} {"backward ms",12}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{"node",-10} {"forward ms",11} {"backward ms",12}"));
         double sum = 0;
         foreach (var (node, forward, backward) in network.NodeTimes().Skip(1))
         {

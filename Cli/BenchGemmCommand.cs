@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using GpuCnn.Engine;
+using GpuCnn.Kernels;
 
 namespace GpuCnn.Cli;
 
@@ -32,49 +33,58 @@ internal static class BenchGemmCommand
             }
         });
         var command = new Command("bench-gemm", "Measure GEMM throughput in GFLOP/s") { device, sizes, repeats };
-        command.SetAction(parse =>
-        {
-            using var accelerator = Devices.Open(parse.GetValue(device)!);
-            var c = CultureInfo.InvariantCulture;
-            var results = new List<string>();
-            var random = new SeededRandom(3);
-            foreach (var n in parse.GetValue(sizes)!)
-            {
-                var host = new float[n * n];
-                for (var i = 0; i < host.Length; i++)
-                {
-                    host[i] = random.NextUniform(-1f, 1f);
-                }
-
-                var a = accelerator.Allocate(n * n);
-                var b = accelerator.Allocate(n * n);
-                var result = accelerator.Allocate(n * n);
-                accelerator.CopyFromHost(host, a);
-                accelerator.CopyFromHost(host, b);
-                accelerator.Gemm(false, false, n, n, n, 1f, a, b, 0f, result);
-                accelerator.Synchronize();
-                var rates = new List<double>();
-                for (var r = 0; r < parse.GetValue(repeats); r++)
-                {
-                    var clock = Stopwatch.StartNew();
-                    accelerator.Gemm(false, false, n, n, n, 1f, a, b, 0f, result);
-                    accelerator.Synchronize();
-                    rates.Add(2.0 * n * n * n / clock.Elapsed.TotalSeconds / 1e9);
-                }
-
-                rates.Sort();
-                var median = rates[rates.Count / 2];
-                Console.WriteLine(string.Create(c, $"n={n,5} on {accelerator.Name}: {median:F1} GFLOP/s (runs: " +
-                    $"{string.Join(", ", rates.Select(x => x.ToString("F1", c)))})"));
-                results.Add(string.Create(c, $"\"{n}\": {median:F1}"));
-                a.Release();
-                b.Release();
-                result.Release();
-            }
-
-            Console.WriteLine($"{{\"device\": \"{accelerator.Kind}\", \"gflops\": {{{string.Join(", ", results)}}}}}");
-            return 0;
-        });
+        command.SetAction(parse => Run(parse.GetValue(device)!, parse.GetValue(sizes)!, parse.GetValue(repeats)));
         return command;
+    }
+
+    private static int Run(string device, int[] sizes, int repeats)
+    {
+        using var accelerator = Devices.Open(device);
+        var c = CultureInfo.InvariantCulture;
+        var results = new List<string>();
+        var random = new SeededRandom(3);
+        foreach (var n in sizes)
+        {
+            var rates = Measure(accelerator, n, repeats, random);
+            var median = rates[rates.Count / 2];
+            Console.WriteLine(string.Create(c, $"n={n,5} on {accelerator.Name}: {median:F1} GFLOP/s (runs: " +
+                $"{string.Join(", ", rates.Select(x => x.ToString("F1", c)))})"));
+            results.Add(string.Create(c, $"\"{n}\": {median:F1}"));
+        }
+
+        Console.WriteLine($"{{\"device\": \"{accelerator.Kind}\", \"gflops\": {{{string.Join(", ", results)}}}}}");
+        return 0;
+    }
+
+    // GFLOP/s of each timed n x n product, sorted; one untimed product first compiles and warms the kernel.
+    private static List<double> Measure(Accelerator accelerator, int n, int repeats, SeededRandom random)
+    {
+        var host = new float[n * n];
+        for (var i = 0; i < host.Length; i++)
+        {
+            host[i] = random.NextUniform(-1f, 1f);
+        }
+
+        var a = accelerator.Allocate(n * n);
+        var b = accelerator.Allocate(n * n);
+        var result = accelerator.Allocate(n * n);
+        accelerator.CopyFromHost(host, a);
+        accelerator.CopyFromHost(host, b);
+        accelerator.Gemm(false, false, n, n, n, 1f, a, b, 0f, result);
+        accelerator.Synchronize();
+        var rates = new List<double>();
+        for (var r = 0; r < repeats; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            accelerator.Gemm(false, false, n, n, n, 1f, a, b, 0f, result);
+            accelerator.Synchronize();
+            rates.Add(2.0 * n * n * n / clock.Elapsed.TotalSeconds / 1e9);
+        }
+
+        a.Release();
+        b.Release();
+        result.Release();
+        rates.Sort();
+        return rates;
     }
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using GpuCnn.Cli.Plotting;
+using GpuCnn.Cli.Train;
 using GpuCnn.Datasets;
 using GpuCnn.Engine.Training;
 using GpuCnn.Models;
@@ -101,7 +102,7 @@ internal static class ExerciseCommand
         // The same seed for every optimizer: the same initial weights, data order and dropout masks, so that the
         // curves differ by the optimizer alone.
         using var network = ModelZoo.Build(Model, accelerator, batchSize, seed);
-        using var optimizer = TrainCommand.CreateOptimizer(name, lr, Momentum, network);
+        using var optimizer = OptimizerSettings.Create(name, lr, Momentum, network);
         using var trainer = new Trainer(network, optimizer);
         var source = new BatchSource(new MnistBatcher(train, batchSize, shuffle: true, seed));
         var recorder = new LossRecorder(source.BatchCount);

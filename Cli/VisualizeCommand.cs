@@ -3,6 +3,7 @@ using System.Globalization;
 using GpuCnn.Cli.Plotting;
 using GpuCnn.Datasets;
 using GpuCnn.Datasets.Imaging;
+using GpuCnn.Engine;
 using GpuCnn.Engine.Checkpoints;
 using GpuCnn.Engine.Inference;
 using GpuCnn.Models;
@@ -63,57 +64,21 @@ internal static class VisualizeCommand
             return 2;
         }
 
-        var names = layerList?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            ?? [.. convolutions.Select(n => n.Name)];
-        var spatial = network.Nodes.Where(n => n.OutputShape.Rank == 3 && n != network.Input).Select(n => n.Name)
-            .ToList();
-        if (names.FirstOrDefault(name => !spatial.Contains(name)) is { } wrong)
+        if (Layers(network, model, layerList, convolutions) is not { } layers ||
+            Input(network.InputShape, sample, imagePath, dataDir) is not (var input, var source))
         {
-            var what = network.Nodes.Any(n => n.Name == wrong)
-                ? $"'{wrong}' outputs {network.Node(wrong).OutputShape}, not (C, H, W) feature maps"
-                : $"{model} has no layer '{wrong}'";
-            Console.Error.WriteLine($"--layers: {what}; layers with feature maps: {string.Join(", ", spatial)}.");
             return 2;
         }
 
-        var layers = names.Select(network.Node).ToList();
-        var shape = network.InputShape;
-        float[] input;
-        string source;
-        if (imagePath is not null)
-        {
-            input = LayerTiles.ToDigitInput(Png.Load(imagePath), shape[1], shape[2], Mnist.Mean, Mnist.Std);
-            source = imagePath;
-        }
-        else
-        {
-            var (_, test) = Mnist.LoadOrFetch(dataDir, message => Console.Error.WriteLine(message));
-            if (sample < 0 || sample >= test.Count)
-            {
-                Console.Error.WriteLine($"--sample must be between 0 and {test.Count - 1}.");
-                return 2;
-            }
-
-            input = test.Image(sample).ToArray().Select(p => (p / 255f - Mnist.Mean) / Mnist.Std).ToArray();
-            source = $"test image {sample} (label {test.Labels[sample]})";
-        }
-
         OutputPaths.CheckFolder("--out", output);
-        var first = convolutions[0];
-        var weight = first.Parameters[0];
-        var (filters, columns) = LayerTiles.Filters(weight.ToArray(), weight.Shape);
-        // Small filters are a few pixels wide: blown up to about 40 pixels (at least x8) their pattern shows, and
-        // wide white gaps keep neighbouring tiles, each stretched from black to white, from running together.
-        var filterPath = Path.Combine(output, $"filters-{first.Name}.png");
-        ImageGrid.Save(filterPath, filters, weight.Shape[2], weight.Shape[3], columns,
-            Math.Max(8, 40 / weight.Shape[2]), gap: 6, separator: 255);
-        Console.WriteLine($"{filterPath}: {filters.Count} tiles, {weight.Name} {weight.Shape}");
+        DrawFilters(convolutions[0], output);
 
         // Predict runs in evaluation mode: dropout off, so the maps are what inference sees.
         // Most models end in logits; only their softmax is a probability.
         var prediction = Classifier.FromScores(network.Predict(input, 1), network.Output.Kind == "Softmax");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Input: {source}; predicted {prediction.Class} ({prediction.Confidence:P1})."));
+        var shape = network.InputShape;
         var inputPath = Path.Combine(output, "input.png");
         ImageGrid.Save(inputPath, [input], shape[1], shape[2], scale: 8);
         foreach (var layer in layers)
@@ -126,5 +91,57 @@ internal static class VisualizeCommand
         }
 
         return 0;
+    }
+
+    // The layers of --layers (default: the convolutions); null after printing which name has no feature maps.
+    private static List<Node>? Layers(Network network, string model, string? layerList, List<Node> convolutions)
+    {
+        var names = layerList?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            ?? [.. convolutions.Select(n => n.Name)];
+        var spatial = network.Nodes.Where(n => n.OutputShape.Rank == 3 && n != network.Input).Select(n => n.Name)
+            .ToList();
+        if (names.FirstOrDefault(name => !spatial.Contains(name)) is { } wrong)
+        {
+            var what = network.Nodes.Any(n => n.Name == wrong)
+                ? $"'{wrong}' outputs {network.Node(wrong).OutputShape}, not (C, H, W) feature maps"
+                : $"{model} has no layer '{wrong}'";
+            Console.Error.WriteLine($"--layers: {what}; layers with feature maps: {string.Join(", ", spatial)}.");
+            return null;
+        }
+
+        return [.. names.Select(network.Node)];
+    }
+
+    // The normalised input (the PNG of --image, else MNIST test image --sample) and words saying what it is; null
+    // after printing why --sample is out of range.
+    private static (float[] Input, string Source)? Input(Shape shape, int sample, string? imagePath, string dataDir)
+    {
+        if (imagePath is not null)
+        {
+            return (LayerTiles.ToDigitInput(Png.Load(imagePath), shape[1], shape[2], Mnist.Mean, Mnist.Std),
+                imagePath);
+        }
+
+        var (_, test) = Mnist.LoadOrFetch(dataDir, message => Console.Error.WriteLine(message));
+        if (sample < 0 || sample >= test.Count)
+        {
+            Console.Error.WriteLine($"--sample must be between 0 and {test.Count - 1}.");
+            return null;
+        }
+
+        return (test.Image(sample).ToArray().Select(p => (p / 255f - Mnist.Mean) / Mnist.Std).ToArray(),
+            $"test image {sample} (label {test.Labels[sample]})");
+    }
+
+    private static void DrawFilters(Node first, string output)
+    {
+        var weight = first.Parameters[0];
+        var (filters, columns) = LayerTiles.Filters(weight.ToArray(), weight.Shape);
+        // Small filters are a few pixels wide: blown up to about 40 pixels (at least x8) their pattern shows, and
+        // wide white gaps keep neighbouring tiles, each stretched from black to white, from running together.
+        var filterPath = Path.Combine(output, $"filters-{first.Name}.png");
+        ImageGrid.Save(filterPath, filters, weight.Shape[2], weight.Shape[3], columns,
+            Math.Max(8, 40 / weight.Shape[2]), gap: 6, separator: 255);
+        Console.WriteLine($"{filterPath}: {filters.Count} tiles, {weight.Name} {weight.Shape}");
     }
 }

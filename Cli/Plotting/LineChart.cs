@@ -2,21 +2,11 @@ using GpuCnn.Datasets.Imaging;
 
 namespace GpuCnn.Cli.Plotting;
 
-/// <summary>One line of a <see cref="LineChart"/>.</summary>
-/// <param name="Name">Shown in the legend.</param>
-/// <param name="Points">The points in drawing order; a non-finite coordinate (or, on a log axis, a y at or below
-/// zero) breaks the line there.</param>
-/// <param name="Rgb">Colour as 0xRRGGBB.</param>
-/// <param name="Dashed">Draw the line dashed, for example for a test curve beside its training curve.</param>
-/// <param name="Markers">Draw a dot at every point.</param>
-public sealed record Series(
-    string Name, IReadOnlyList<(double X, double Y)> Points, uint Rgb, bool Dashed = false, bool Markers = false);
-
 /// <summary>
 /// Renders line charts into PNG images: axes with ticks at 1-2-5 steps, gridlines, a legend placed where it hides
 /// the least data, a title and axis labels, all drawn with a built-in bitmap font.
 /// </summary>
-public static class LineChart
+public static partial class LineChart
 {
     private const uint White = 0xFFFFFF, Black = 0x000000, Grid = 0xE4E4E4, Ink = 0x202020, LegendEdge = 0x909090;
     private const int TextScale = 2, TitleScale = 3, Pad = 16;
@@ -211,65 +201,5 @@ public static class LineChart
             phase = (phase + piece) % (DashOn + DashOff);
         }
         return phase;
-    }
-
-    private static void DrawLegend(Canvas canvas, Frame frame, IReadOnlyList<Series> series)
-    {
-        const int rowHeight = 24, swatch = 36, inset = 10;
-        int boxWidth = 12 + swatch + 10 + series.Max(s => BitmapFont.Width(s.Name, TextScale)) + 12;
-        int boxHeight = 8 + series.Count * rowHeight;
-        var (left, top) = LegendCorner(frame, series, boxWidth, boxHeight, inset);
-
-        for (int y = top; y < top + boxHeight; y++)
-        {
-            for (int x = left; x < left + boxWidth; x++)
-            {
-                canvas.Blend(x, y, White, 0.9);
-            }
-        }
-        canvas.StrokeRect(left, top, boxWidth, boxHeight, LegendEdge);
-        for (int i = 0; i < series.Count; i++)
-        {
-            int middle = top + 4 + i * rowHeight + rowHeight / 2;
-            double x0 = left + 12, x1 = left + 12 + swatch;
-            Stroke(canvas, (x0, middle), (x1, middle), series[i].Rgb, series[i].Dashed, 0);
-            if (series[i].Markers)
-            {
-                canvas.Disc((x0 + x1) / 2, middle, MarkerRadius, series[i].Rgb);
-            }
-            canvas.Text(left + 12 + swatch + 10, middle - TextHeight / 2, series[i].Name, TextScale, Ink);
-        }
-    }
-
-    /// <summary>
-    /// The top-left corner of the legend: of the plot's four inner corners, the one whose box would hide the fewest
-    /// points of the lines, sampled every few pixels along each segment; ties go to top right, then top left.
-    /// </summary>
-    private static (int Left, int Top) LegendCorner(
-        Frame frame, IReadOnlyList<Series> series, int boxWidth, int boxHeight, int inset)
-    {
-        (int, int)[] corners =
-        [
-            (frame.Right - inset - boxWidth, frame.Top + inset),
-            (frame.Left + inset, frame.Top + inset),
-            (frame.Right - inset - boxWidth, frame.Bottom - inset - boxHeight),
-            (frame.Left + inset, frame.Bottom - inset - boxHeight),
-        ];
-        var samples = new List<(double X, double Y)>();
-        foreach (var run in series.SelectMany(s => Runs(frame, s)))
-        {
-            samples.Add(run[0]);
-            for (int i = 1; i < run.Count; i++)
-            {
-                var (a, b) = (run[i - 1], run[i]);
-                int steps = (int)Math.Ceiling(Math.Max(Math.Abs(b.X - a.X), Math.Abs(b.Y - a.Y)) / 3);
-                for (int k = 1; k <= steps; k++)
-                {
-                    samples.Add((a.X + (b.X - a.X) * k / steps, a.Y + (b.Y - a.Y) * k / steps));
-                }
-            }
-        }
-        return corners.MinBy(c => samples.Count(p => p.X >= c.Item1 - 4 && p.X <= c.Item1 + boxWidth + 4
-            && p.Y >= c.Item2 - 4 && p.Y <= c.Item2 + boxHeight + 4));
     }
 }

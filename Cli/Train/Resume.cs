@@ -1,0 +1,74 @@
+using System.Globalization;
+using GpuCnn.Engine.Checkpoints;
+
+namespace GpuCnn.Cli.Train;
+
+/// <summary>What <c>--resume</c> takes from the checkpoint's metadata: a resumed run keeps the model, seed, dataset
+/// and augmentation of the run that wrote it.</summary>
+internal static class Resume
+{
+    /// <summary><paramref name="s"/> with the seed, dataset and augmentation of the run saved at
+    /// <paramref name="path"/>; null after printing why that run cannot be continued with these options.</summary>
+    public static TrainSettings? From(string path, TrainSettings s)
+    {
+        if (!File.Exists(path))
+        {
+            Console.Error.WriteLine($"--resume: no file at {path}.");
+            return null;
+        }
+
+        var saved = Checkpoint.ReadMetadata(path);
+        if (saved.TryGetValue("model", out var savedModel) && savedModel != s.Model.Name)
+        {
+            Console.Error.WriteLine($"--resume: {path} holds a {savedModel}, not a {s.Model.Name}; " +
+                $"pass --model {savedModel}.");
+            return null;
+        }
+
+        var seed = Seed(saved, s.Model.Seed);
+        var dataset = s.Data.Dataset;
+        if (saved.TryGetValue(TrainingData.DatasetKey, out var savedDataset))
+        {
+            if (dataset is not null && dataset != savedDataset)
+            {
+                Console.Error.WriteLine($"--resume: {path} was trained on {savedDataset}, not {dataset}; " +
+                    $"pass --dataset {savedDataset}.");
+                return null;
+            }
+
+            dataset = savedDataset;
+        }
+
+        return s with
+        {
+            Model = s.Model with { Seed = seed },
+            Data = s.Data with { Dataset = dataset, Augment = Augment(saved, s.Data.Augment) },
+        };
+    }
+
+    // The data order follows the seed: resuming with another one would not continue the same run.
+    private static ulong Seed(Dictionary<string, string> saved, ulong given)
+    {
+        if (saved.TryGetValue("seed", out var text) && ulong.Parse(text, CultureInfo.InvariantCulture) is var seed &&
+            seed != given)
+        {
+            Console.Error.WriteLine($"--resume: using the checkpoint's seed {seed} instead of {given}.");
+            return seed;
+        }
+
+        return given;
+    }
+
+    // Augmenting or not is part of the run, as the seed is.
+    private static bool Augment(Dictionary<string, string> saved, bool given)
+    {
+        var augment = saved.TryGetValue(TrainingData.AugmentKey, out var text) && text == "true";
+        if (augment != given)
+        {
+            Console.Error.WriteLine($"--resume: {(augment ? "augmenting" : "not augmenting")} the training " +
+                "images, as the checkpoint's run did.");
+        }
+
+        return augment;
+    }
+}
