@@ -28,7 +28,7 @@ public static class Accelerators
     /// </summary>
     public static readonly IReadOnlySet<string> IlgpuPendingOps = new HashSet<string>(StringComparer.Ordinal)
     {
-        "AvgPool2d", "BatchNorm2d", "Conv2d", "GlobalAvgPool2d", "Linear", "LocalResponseNorm", "MaxPool2d",
+        "Linear",
 
         // Being written on the same branch as the device plumbing.
         "Concat", "Dropout", "Pad2d", "Relu", "Sigmoid", "Softmax", "SoftmaxCrossEntropy", "Tanh",
