@@ -14,8 +14,9 @@ public static class AcceleratorFactory
     public const string Syntax = "auto, cpu, opencl, opencl:N, cuda, cuda:N or ilgpu-cpu";
 
     /// <summary>
-    /// Opens the device <paramref name="device"/> names. <c>auto</c> takes the first OpenCL GPU and otherwise the
-    /// CPU backend — never an OpenCL CPU driver such as PoCL, which the managed CPU backend outruns.
+    /// Opens the device <paramref name="device"/> names. <c>auto</c> takes the first CUDA GPU, else the first OpenCL
+    /// GPU, and otherwise the CPU backend — never an OpenCL CPU driver such as PoCL, which the managed CPU backend
+    /// outruns.
     /// <c>opencl</c> takes the first GPU, else the first OpenCL device of any type.
     /// </summary>
     public static Accelerator Create(string device)
@@ -29,6 +30,11 @@ public static class AcceleratorFactory
 
         if (value == "auto")
         {
+            if (IlgpuAccelerator.CudaDevices().Count > 0)
+            {
+                return IlgpuAccelerator.Cuda();
+            }
+
             return OpenCLAccelerator.GpuDeviceIndex() is { } gpu ? new OpenCLAccelerator(gpu) : new CpuAccelerator();
         }
 
