@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using GpuCnn.Kernels.Cpu;
+using GpuCnn.Kernels.Ilgpu;
 using GpuCnn.Kernels.OpenCL;
 
 namespace GpuCnn.Cli;
 
-/// <summary><c>gpucnn devices</c>: the accelerators present, each OpenCL device with the index that --device
-/// takes.</summary>
+/// <summary><c>gpucnn devices</c>: the accelerators present, each CUDA and OpenCL device with the index that
+/// --device takes.</summary>
 internal static class DevicesCommand
 {
     public static Command Create()
@@ -19,6 +20,20 @@ internal static class DevicesCommand
             {
                 var mib = cpu.MemoryBytes / (1 << 20);
                 Console.WriteLine(string.Create(c, $"cpu       {cpu.Name}, {mib:N0} MiB available"));
+            }
+
+            var gpus = IlgpuAccelerator.CudaDevices();
+            if (gpus.Count == 0)
+            {
+                var why = CudaDeviceInfo.ProbeError is { } error ? $": {error}" : "";
+                Console.WriteLine($"cuda      none (no NVIDIA GPU or driver found by ILGPU{why})");
+            }
+
+            foreach (var g in gpus)
+            {
+                Console.WriteLine(string.Create(c,
+                    $"cuda:{g.Index,-5}{g.Name}, {g.Multiprocessors} multiprocessors, " +
+                    $"{g.MemoryBytes / (1 << 20):N0} MiB memory, compute capability {g.ComputeCapability}"));
             }
 
             var devices = OpenCLAccelerator.Devices();
