@@ -29,11 +29,11 @@ public sealed class OpGradientTests
         get
         {
             var data = new TheoryData<string, string, string>();
-            foreach (var accelerator in Accelerators.Names)
+            foreach (var accelerator in Accelerators.OpSuiteNames)
             {
-                foreach (var op in OpRegistry.All)
+                foreach (var op in OpRegistry.All.Where(o => Accelerators.Runs(accelerator, o.Name)))
                 {
-                    foreach (var item in op.Layers.Keys)
+                    foreach (var item in op.Layers.Keys.Where(k => Accelerators.Runs(accelerator, op.Name, k)))
                     {
                         data.Add(accelerator, op.Name, item);
                     }
