@@ -8,7 +8,7 @@ internal readonly struct Pool2dSizes(in Pool2dGeometry g)
 {
     public readonly int H = g.H, W = g.W, KernelH = g.KernelH, KernelW = g.KernelW, StrideH = g.StrideH;
     public readonly int StrideW = g.StrideW, PadH = g.PadH, PadW = g.PadW, P = g.P, Q = g.Q;
-    public readonly int IncludePad = 1;
+    public readonly int IncludePad = g.CountIncludePad ? 1 : 0;
     public readonly int Outputs = g.OutputLength, Inputs = g.InputLength;
 }
 
