@@ -38,6 +38,9 @@ public static class Accelerators
     {
     };
 
+    /// <summary>How many of an op's layer cases the ILGPU row gradient-checks in a graph (the first).</summary>
+    public const int IlgpuLayerCasesPerOp = 1;
+
     /// <summary>The name of the ILGPU CPU accelerator's row.</summary>
     public const string IlgpuCpu = "ilgpu-cpu";
 
