@@ -33,8 +33,9 @@ internal static class CommonOptions
     {
         var option = new Option<string>("--device")
         {
-            Description = "Accelerator: auto (an OpenCL GPU, else the CPU backend), cpu, opencl (the first GPU, else " +
-                "the first OpenCL device) or opencl:N (see 'gpucnn devices')",
+            Description = "Accelerator: auto (a CUDA GPU, else an OpenCL GPU, else the CPU backend), cpu, opencl (the " +
+                "first GPU, else the first OpenCL device), opencl:N, cuda (the first CUDA GPU, through ILGPU), cuda:N " +
+                "(see 'gpucnn devices') or ilgpu-cpu (the CUDA kernels on ILGPU's CPU accelerator, slow: for checks)",
             DefaultValueFactory = _ => "auto",
         };
         option.Validators.Add(result =>

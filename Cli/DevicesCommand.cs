@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using GpuCnn.Kernels.Cpu;
+using GpuCnn.Kernels.Ilgpu;
 using GpuCnn.Kernels.OpenCL;
 
 namespace GpuCnn.Cli;
 
-/// <summary><c>gpucnn devices</c>: the accelerators present, each OpenCL device with the index that --device
-/// takes and a mark on simulators and CPU drivers, then the device that <c>--device auto</c> takes.</summary>
+/// <summary><c>gpucnn devices</c>: the accelerators present, each CUDA and OpenCL device with the index that
+/// --device takes and a mark on simulators and CPU drivers, then the device that <c>--device auto</c> takes.</summary>
 internal static class DevicesCommand
 {
     public static Command Create()
@@ -19,6 +20,20 @@ internal static class DevicesCommand
             {
                 var mib = cpu.MemoryBytes / (1 << 20);
                 Console.WriteLine(string.Create(c, $"cpu       {cpu.Name}, {mib:N0} MiB available"));
+            }
+
+            var gpus = IlgpuAccelerator.CudaDevices();
+            if (gpus.Count == 0)
+            {
+                var why = CudaDeviceInfo.ProbeError is { } error ? $": {error}" : "";
+                Console.WriteLine($"cuda      none (no NVIDIA GPU or driver found by ILGPU{why})");
+            }
+
+            foreach (var g in gpus)
+            {
+                Console.WriteLine(string.Create(c,
+                    $"cuda:{g.Index,-5}{g.Name}, {g.Multiprocessors} multiprocessors, " +
+                    $"{g.MemoryBytes / (1 << 20):N0} MiB memory, compute capability {g.ComputeCapability}"));
             }
 
             var devices = OpenCLAccelerator.Devices();
@@ -39,7 +54,8 @@ internal static class DevicesCommand
                     $"{d.LocalMemoryBytes / 1024:N0} KiB local memory, {d.Version}"));
             }
 
-            var auto = OpenCLAccelerator.GpuDeviceIndex() is { } gpu ? $"opencl:{gpu}" : "cpu";
+            var auto = gpus.Count > 0 ? "cuda:0"
+                : OpenCLAccelerator.GpuDeviceIndex() is { } gpu ? $"opencl:{gpu}" : "cpu";
             Console.WriteLine($"auto      {auto} (--device auto never takes a simulator or an OpenCL CPU driver)");
             return 0;
         });

@@ -10,6 +10,7 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(SummaryCommand.Create());
 root.Subcommands.Add(DevicesCommand.Create());
+root.Subcommands.Add(SelfTestCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(BenchGemmCommand.Create());
 root.Subcommands.Add(BenchConvCommand.Create());

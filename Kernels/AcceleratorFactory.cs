@@ -1,20 +1,23 @@
 using GpuCnn.Kernels.Cpu;
+using GpuCnn.Kernels.Ilgpu;
 using GpuCnn.Kernels.OpenCL;
 
 namespace GpuCnn.Kernels;
 
-/// <summary>Opens an accelerator from a device string: <c>auto</c>, <c>cpu</c>, <c>opencl</c> or
-/// <c>opencl:N</c> (N indexes <see cref="OpenCLAccelerator.Devices"/>).</summary>
+/// <summary>Opens an accelerator from a device string: <c>auto</c>, <c>cpu</c>, <c>opencl</c>, <c>opencl:N</c>
+/// (N indexes <see cref="OpenCLAccelerator.Devices"/>), <c>cuda</c>, <c>cuda:N</c> (N indexes
+/// <see cref="IlgpuAccelerator.CudaDevices"/>) or <c>ilgpu-cpu</c> (the CUDA kernels on ILGPU's CPU accelerator, for
+/// tests).</summary>
 public static class AcceleratorFactory
 {
     /// <summary>The device strings <see cref="Create"/> accepts, for help texts.</summary>
-    public const string Syntax = "auto, cpu, opencl or opencl:N";
+    public const string Syntax = "auto, cpu, opencl, opencl:N, cuda, cuda:N or ilgpu-cpu";
 
     /// <summary>
-    /// Opens the device <paramref name="device"/> names. <c>auto</c> takes the first OpenCL GPU and otherwise the
-    /// CPU backend — never an OpenCL CPU driver such as PoCL, which the managed CPU backend outruns, nor a
-    /// simulator such as Oclgrind, which reports itself as a GPU. <c>opencl</c> takes the first GPU that is not a
-    /// simulator, else the first OpenCL device that is not a simulator, else the first device.
+    /// Opens the device <paramref name="device"/> names. <c>auto</c> takes the first CUDA GPU, else the first OpenCL
+    /// GPU, and otherwise the CPU backend — never an OpenCL CPU driver such as PoCL, which the managed CPU backend
+    /// outruns, nor a simulator such as Oclgrind, which reports itself as a GPU. <c>opencl</c> takes the first GPU
+    /// that is not a simulator, else the first OpenCL device that is not a simulator, else the first device.
     /// </summary>
     public static Accelerator Create(string device)
     {
@@ -27,6 +30,11 @@ public static class AcceleratorFactory
 
         if (value == "auto")
         {
+            if (IlgpuAccelerator.CudaDevices().Count > 0)
+            {
+                return IlgpuAccelerator.Cuda();
+            }
+
             return OpenCLAccelerator.GpuDeviceIndex() is { } gpu ? new OpenCLAccelerator(gpu) : new CpuAccelerator();
         }
 
@@ -40,6 +48,21 @@ public static class AcceleratorFactory
             return new OpenCLAccelerator(index);
         }
 
+        if (value == "cuda")
+        {
+            return IlgpuAccelerator.Cuda();
+        }
+
+        if (value.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(value.AsSpan(5), out var gpuIndex))
+        {
+            return IlgpuAccelerator.Cuda(gpuIndex);
+        }
+
+        if (value == "ilgpu-cpu")
+        {
+            return IlgpuAccelerator.Cpu();
+        }
+
         throw new ArgumentException($"Unknown device '{device}'; use {Syntax}.", nameof(device));
     }
 
@@ -47,8 +70,10 @@ public static class AcceleratorFactory
     public static bool IsValid(string device)
     {
         var value = device.Trim().ToLowerInvariant();
-        return value is "auto" or "cpu" or "opencl" ||
+        return value is "auto" or "cpu" or "opencl" or "cuda" or "ilgpu-cpu" ||
             (value.StartsWith("opencl:", StringComparison.Ordinal) && int.TryParse(value.AsSpan(7), out var n) &&
-                n >= 0);
+                n >= 0) ||
+            (value.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(value.AsSpan(5), out var g) &&
+                g >= 0);
     }
 }

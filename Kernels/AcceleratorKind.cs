@@ -8,4 +8,7 @@ public enum AcceleratorKind
 
     /// <summary>An OpenCL device (GPU, or a CPU driver such as PoCL).</summary>
     OpenCL,
+
+    /// <summary>C# kernels compiled by ILGPU: a CUDA GPU, or ILGPU's CPU accelerator (for tests).</summary>
+    Ilgpu,
 }

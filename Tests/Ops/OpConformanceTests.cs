@@ -12,7 +12,26 @@ namespace GpuCnn.Tests.Ops;
 /// </summary>
 public sealed class OpConformanceTests
 {
-    public static TheoryData<string, string> Data => Accelerators.Cross(GoldenCase.Names("layers"));
+    public static TheoryData<string, string> Data
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var accelerator in Accelerators.OpSuiteNames)
+            {
+                foreach (var name in GoldenCase.Names("layers"))
+                {
+                    var golden = GoldenCase.Load("layers", name);
+                    if (Accelerators.Runs(accelerator, OpRegistry.ForFixture(golden.Op, golden.Path).Name))
+                    {
+                        data.Add(accelerator, name);
+                    }
+                }
+            }
+
+            return data;
+        }
+    }
 
     [Fact]
     public void FixturesArePresent() => Assert.True(GoldenCase.Names("layers").Count() >= 30,
