@@ -13,9 +13,9 @@ public sealed class SelfTestCliTests
 
         Assert.True(code == 0, output + error);
         var verdicts = output.Split('\n').Where(l => l.StartsWith("PASS", StringComparison.Ordinal)).ToList();
-        Assert.Equal(17, verdicts.Count);
+        Assert.Equal(23, verdicts.Count);
         Assert.Contains(verdicts, l => l.Contains("Conv2d", StringComparison.Ordinal));
-        Assert.Contains("selftest passed: 17 ops", output, StringComparison.Ordinal);
+        Assert.Contains("selftest passed: 23 ops", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -25,7 +25,7 @@ public sealed class SelfTestCliTests
 
         var verdicts = output.Split('\n').Where(l => l.StartsWith("PASS", StringComparison.Ordinal) ||
             l.StartsWith("FAIL", StringComparison.Ordinal)).ToList();
-        Assert.Equal(17, verdicts.Count);
+        Assert.Equal(23, verdicts.Count);
         Assert.Contains(verdicts, l => l.StartsWith("PASS  Softmax ", StringComparison.Ordinal));
         Assert.Contains(verdicts, l => l.StartsWith("PASS  Dropout ", StringComparison.Ordinal));
         var failures = verdicts.Count(l => l.StartsWith("FAIL", StringComparison.Ordinal));
