@@ -134,18 +134,9 @@ namespace GpuCnn.Kernels.Ops
     /// the same walk with the arrows reversed: a work item owns whole planes of dx, so the scatter cannot race, and it
     /// visits the output in raster order, the order in which the OpenCL gather sums, so both round alike.
     /// </summary>
-    internal sealed unsafe class Pad2dCpu : IParallelJob
+    internal sealed unsafe class Pad2dCpu(CpuWorkers workers)
     {
-        // About this many output elements per work item: fewer and waking a worker costs more than it saves.
-        private const int ElementsPerItem = 1 << 14;
-        private readonly CpuWorkers workers;
-        private Pad2dGeometry g;
-        private bool backward;
-        private int planesPerItem;
-        private float* x;
-        private float* y;
-
-        public Pad2dCpu(CpuWorkers workers) => this.workers = workers;
+        private readonly PlaneJob<Pad2dGeometry> planes = new(workers);
 
         /// <summary>
         /// The input index that output index <paramref name="j"/> (counted from the first interior position, so that
@@ -171,29 +162,14 @@ namespace GpuCnn.Kernels.Ops
         }
 
         // x:(N,C,H,W) y:(N,C,OutH,OutW)
-        public void Forward(in Pad2dGeometry geometry, float* input, float* output) =>
-            Launch(geometry, input, output, false);
+        public void Forward(in Pad2dGeometry g, float* input, float* output) =>
+            planes.Launch(&ForwardPlane, g, g.N * g.C, input, (long)g.H * g.W, output, (long)g.OutH * g.OutW,
+                g.OutH * g.OutW);
 
         // dy:(N,C,OutH,OutW) dx:(N,C,H,W) +=
-        public void Backward(in Pad2dGeometry geometry, float* dOutput, float* dInput) =>
-            Launch(geometry, dInput, dOutput, true);
-
-        public void Run(int index, int worker)
-        {
-            var planes = g.N * g.C;
-            for (int plane = index * planesPerItem, end = Math.Min(planes, plane + planesPerItem); plane < end; plane++)
-            {
-                long inPlane = (long)plane * g.H * g.W, outPlane = (long)plane * g.OutH * g.OutW;
-                if (backward)
-                {
-                    BackwardPlane(g, y + outPlane, x + inPlane);
-                }
-                else
-                {
-                    ForwardPlane(g, x + inPlane, y + outPlane);
-                }
-            }
-        }
+        public void Backward(in Pad2dGeometry g, float* dOutput, float* dInput) =>
+            planes.Launch(&BackwardPlane, g, g.N * g.C, dOutput, (long)g.OutH * g.OutW, dInput, (long)g.H * g.W,
+                g.OutH * g.OutW);
 
         private static void ForwardPlane(Pad2dGeometry g, float* x, float* y)
         {
@@ -261,17 +237,6 @@ namespace GpuCnn.Kernels.Ops
                     }
                 }
             }
-        }
-
-        private void Launch(in Pad2dGeometry geometry, float* input, float* output, bool isBackward)
-        {
-            g = geometry;
-            x = input;
-            y = output;
-            backward = isBackward;
-            var planes = g.N * g.C;
-            planesPerItem = Math.Clamp(ElementsPerItem / Math.Max(1, g.OutH * g.OutW), 1, planes);
-            workers.Run(this, (planes + planesPerItem - 1) / planesPerItem);
         }
     }
 }

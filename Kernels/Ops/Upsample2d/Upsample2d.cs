@@ -100,43 +100,19 @@ namespace GpuCnn.Kernels.Ops
     /// that row to the ScaleH - 1 rows below it. Backward owns whole planes of dx, so its sums cannot race, and adds
     /// each block row by row, the order of the OpenCL kernel, so both round alike.
     /// </summary>
-    internal sealed unsafe class Upsample2dCpu : IParallelJob
+    internal sealed unsafe class Upsample2dCpu(CpuWorkers workers)
     {
-        // About this many output elements per work item: fewer and waking a worker costs more than it saves.
-        private const int ElementsPerItem = 1 << 14;
-        private readonly CpuWorkers workers;
-        private Upsample2dGeometry g;
-        private bool backward;
-        private int planesPerItem;
-        private float* x;
-        private float* y;
-
-        public Upsample2dCpu(CpuWorkers workers) => this.workers = workers;
+        private readonly PlaneJob<Upsample2dGeometry> planes = new(workers);
 
         // x:(N,C,H,W) y:(N,C,H*ScaleH,W*ScaleW)
-        public void Forward(in Upsample2dGeometry geometry, float* input, float* output) =>
-            Launch(geometry, input, output, false);
+        public void Forward(in Upsample2dGeometry g, float* input, float* output) =>
+            planes.Launch(&ForwardPlane, g, g.N * g.C, input, (long)g.H * g.W, output, (long)g.OutH * g.OutW,
+                g.OutH * g.OutW);
 
         // dy:(N,C,H*ScaleH,W*ScaleW) dx:(N,C,H,W) +=
-        public void Backward(in Upsample2dGeometry geometry, float* dOutput, float* dInput) =>
-            Launch(geometry, dInput, dOutput, true);
-
-        public void Run(int index, int worker)
-        {
-            var planes = g.N * g.C;
-            for (int plane = index * planesPerItem, end = Math.Min(planes, plane + planesPerItem); plane < end; plane++)
-            {
-                long inPlane = (long)plane * g.H * g.W, outPlane = (long)plane * g.OutH * g.OutW;
-                if (backward)
-                {
-                    BackwardPlane(g, y + outPlane, x + inPlane);
-                }
-                else
-                {
-                    ForwardPlane(g, x + inPlane, y + outPlane);
-                }
-            }
-        }
+        public void Backward(in Upsample2dGeometry g, float* dOutput, float* dInput) =>
+            planes.Launch(&BackwardPlane, g, g.N * g.C, dOutput, (long)g.OutH * g.OutW, dInput, (long)g.H * g.W,
+                g.OutH * g.OutW);
 
         private static void ForwardPlane(Upsample2dGeometry g, float* x, float* y)
         {
@@ -202,17 +178,6 @@ namespace GpuCnn.Kernels.Ops
                     output[w] += sum;
                 }
             }
-        }
-
-        private void Launch(in Upsample2dGeometry geometry, float* input, float* output, bool isBackward)
-        {
-            g = geometry;
-            x = input;
-            y = output;
-            backward = isBackward;
-            var planes = g.N * g.C;
-            planesPerItem = Math.Clamp(ElementsPerItem / Math.Max(1, g.OutH * g.OutW), 1, planes);
-            workers.Run(this, (planes + planesPerItem - 1) / planesPerItem);
         }
     }
 }
