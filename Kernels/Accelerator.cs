@@ -7,9 +7,9 @@ namespace GpuCnn.Kernels;
 /// </summary>
 /// <remarks>
 /// This file holds the device, memory, copy and synchronisation members. Each op's checked methods and hooks live
-/// with its kernels in <c>Kernels/Ops/&lt;Op&gt;/&lt;Op&gt;.Accelerator.cs</c>, and each backend's implementation
-/// beside them in <c>&lt;Op&gt;.&lt;Backend&gt;Accelerator.cs</c>: one partial class per backend keeps the
-/// allocation-free hot path and the backend's private plumbing reachable without a registry or interface
+/// with its geometry and CPU kernel in <c>Kernels/Ops/&lt;Op&gt;/&lt;Op&gt;.cs</c>, and each other backend's
+/// implementation beside them in <c>&lt;Op&gt;.&lt;Backend&gt;Accelerator.cs</c>: one partial class per backend
+/// keeps the allocation-free hot path and the backend's private plumbing reachable without a registry or interface
 /// dispatch, while an op's code for every backend sits in its own folder.
 /// </remarks>
 /// <remarks>

@@ -5,7 +5,7 @@ namespace GpuCnn.Kernels.Cpu;
 /// called, so <see cref="Accelerator.Synchronize"/> has nothing to wait for.
 /// </summary>
 /// <remarks>This file holds the device plumbing; each op's kernels are bound in
-/// <c>Kernels/Ops/&lt;Op&gt;/&lt;Op&gt;.CpuAccelerator.cs</c>.</remarks>
+/// <c>Kernels/Ops/&lt;Op&gt;/&lt;Op&gt;.cs</c>, beside the op's checked methods and its CPU kernel.</remarks>
 public sealed unsafe partial class CpuAccelerator : Accelerator
 {
     private readonly CpuWorkers workers;

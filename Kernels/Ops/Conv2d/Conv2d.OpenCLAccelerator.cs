@@ -173,3 +173,17 @@ public sealed unsafe partial class OpenCLAccelerator
         call.Ints(g.N, g.C, g.H, g.W, g.K, g.R, g.S, g.StrideH, g.StrideW, g.PadTop, g.PadLeft, g.DilationH,
             g.DilationW, g.Groups, g.P, g.Q);
 }
+
+/// <summary>How the OpenCL backend computes a convolution.</summary>
+public enum OpenCLConvolution
+{
+    /// <summary>The measured per-shape rule (see the top of <c>Conv2d.cl</c>); the environment variable
+    /// <c>GPUCNN_OPENCL_CONV</c> (<c>implicit</c> or <c>im2col</c>) overrides it.</summary>
+    Auto,
+
+    /// <summary>Implicit GEMM: the tile loaders gather the unfolded input on the fly; no scratch.</summary>
+    ImplicitGemm,
+
+    /// <summary>im2col into scratch sized to a chunk of images, then the strided-batch GEMM kernels.</summary>
+    Im2col,
+}

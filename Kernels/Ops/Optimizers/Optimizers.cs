@@ -1,0 +1,222 @@
+using GpuCnn.Kernels.Cpu;
+using GpuCnn.Kernels.Ops;
+
+namespace GpuCnn.Kernels
+{
+    // The checked entry points of the optimizer updates and the hooks each backend implements for them.
+    public abstract partial class Accelerator
+    {
+        /// <summary>One SGD update of <paramref name="count"/> parameters; velocity is used when momentum &gt; 0.
+        /// </summary>
+        public void SgdUpdate(
+            in SgdSettings s, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer? velocity, int count)
+        {
+            CheckRange(param, 0, count, nameof(param));
+            CheckRange(grad, 0, count, nameof(grad));
+            if (s.Momentum != 0f)
+            {
+                ArgumentNullException.ThrowIfNull(velocity);
+                CheckRange(velocity, 0, count, nameof(velocity));
+            }
+
+            SgdUpdateCore(s, param, grad, velocity, count);
+        }
+
+        /// <summary>One Adam update with first and second moment buffers m and v.</summary>
+        public void AdamUpdate(in AdamSettings s, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer m,
+            DeviceBuffer v, int count)
+        {
+            if (s.Step < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(s), s.Step, "Adam's step counts from 1.");
+            }
+
+            CheckRange(param, 0, count, nameof(param));
+            CheckRange(grad, 0, count, nameof(grad));
+            CheckRange(m, 0, count, nameof(m));
+            CheckRange(v, 0, count, nameof(v));
+            AdamUpdateCore(s, param, grad, m, v, count);
+        }
+
+        /// <summary>One Adadelta update with the running averages of squared gradients and squared updates.</summary>
+        public void AdadeltaUpdate(in AdadeltaSettings s, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer squareAvg,
+            DeviceBuffer accDelta, int count)
+        {
+            CheckRange(param, 0, count, nameof(param));
+            CheckRange(grad, 0, count, nameof(grad));
+            CheckRange(squareAvg, 0, count, nameof(squareAvg));
+            CheckRange(accDelta, 0, count, nameof(accDelta));
+            AdadeltaUpdateCore(s, param, grad, squareAvg, accDelta, count);
+        }
+
+#pragma warning disable CS1591 // The hooks mirror the documented public methods above.
+        protected abstract void SgdUpdateCore(
+            in SgdSettings s, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer? velocity, int count);
+        protected abstract void AdamUpdateCore(
+            in AdamSettings s, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer m, DeviceBuffer v, int count);
+        protected abstract void AdadeltaUpdateCore(in AdadeltaSettings s, DeviceBuffer param, DeviceBuffer grad,
+            DeviceBuffer squareAvg, DeviceBuffer accDelta, int count);
+#pragma warning restore CS1591
+    }
+}
+
+namespace GpuCnn.Kernels.Cpu
+{
+    // The CPU backend's optimizer updates.
+    public sealed unsafe partial class CpuAccelerator
+    {
+        private ChunkJob<SgdOperands>? sgdJob;
+        private ChunkJob<AdamOperands>? adamJob;
+        private ChunkJob<AdadeltaOperands>? adadeltaJob;
+
+        // Made on first use, as every CPU kernel object is, so the op needs no line in the constructor.
+        private ChunkJob<SgdOperands> SgdJob => sgdJob ??= new(workers);
+
+        private ChunkJob<AdamOperands> AdamJob => adamJob ??= new(workers);
+
+        private ChunkJob<AdadeltaOperands> AdadeltaJob => adadeltaJob ??= new(workers);
+
+        /// <inheritdoc />
+        protected override void SgdUpdateCore(
+            in SgdSettings s, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer? velocity, int count) =>
+            OptimizersCpu.Sgd(SgdJob, s, Ptr(param), Ptr(grad), PtrOrNull(velocity), count);
+
+        /// <inheritdoc />
+        protected override void AdamUpdateCore(
+            in AdamSettings s, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer m, DeviceBuffer v, int count) =>
+            OptimizersCpu.Adam(AdamJob, s, Ptr(param), Ptr(grad), Ptr(m), Ptr(v), count);
+
+        /// <inheritdoc />
+        protected override void AdadeltaUpdateCore(in AdadeltaSettings s, DeviceBuffer param, DeviceBuffer grad,
+            DeviceBuffer squareAvg, DeviceBuffer accDelta, int count) =>
+            OptimizersCpu.Adadelta(AdadeltaJob, s, Ptr(param), Ptr(grad), Ptr(squareAvg), Ptr(accDelta), count);
+    }
+}
+
+namespace GpuCnn.Kernels.Ops
+{
+    /// <summary>Hyper-parameters of one SGD update, PyTorch's rule: with momentum, buf = momentum*buf +
+    /// (1-dampening)*g (buf = g on the first step); Nesterov uses g + momentum*buf.</summary>
+    public readonly record struct SgdSettings(
+        float LearningRate, float Momentum, float Dampening, float WeightDecay, bool Nesterov, bool FirstStep);
+
+    /// <summary>Hyper-parameters of one Adam update (PyTorch's rule, bias-corrected, L2 weight decay).
+    /// <paramref name="Step"/> counts from 1.</summary>
+    public readonly record struct AdamSettings(
+        float LearningRate, float Beta1, float Beta2, float Epsilon, float WeightDecay, int Step);
+
+    /// <summary>Hyper-parameters of one Adadelta update (PyTorch's rule).</summary>
+    public readonly record struct AdadeltaSettings(float LearningRate, float Rho, float Epsilon, float WeightDecay);
+
+    /// <summary>The operands of one SGD update: the parameters, their gradient and the momentum buffer.</summary>
+    internal unsafe struct SgdOperands
+    {
+        public float* Param;
+        public float* Grad;
+        public float* Velocity;
+        public SgdSettings Settings;
+    }
+
+    /// <summary>The operands of one Adam update: the parameters, their gradient and the moments m and v.</summary>
+    internal unsafe struct AdamOperands
+    {
+        public float* Param;
+        public float* Grad;
+        public float* M;
+        public float* V;
+        public AdamSettings Settings;
+    }
+
+    /// <summary>The operands of one Adadelta update: the parameters, their gradient and the running averages.</summary>
+    internal unsafe struct AdadeltaOperands
+    {
+        public float* Param;
+        public float* Grad;
+        public float* SquareAvg;
+        public float* AccDelta;
+        public AdadeltaSettings Settings;
+    }
+
+    /// <summary>Parameter updates on the CPU, element-wise, in PyTorch's order of operations.</summary>
+    internal static unsafe class OptimizersCpu
+    {
+        public static void Sgd(ChunkJob<SgdOperands> job, in SgdSettings s, float* param, float* grad, float* velocity,
+            int count)
+        {
+            job.Operands = new SgdOperands { Param = param, Grad = grad, Velocity = velocity, Settings = s };
+            job.Launch(&SgdChunk, count);
+        }
+
+        public static void Adam(ChunkJob<AdamOperands> job, in AdamSettings s, float* param, float* grad, float* m,
+            float* v, int count)
+        {
+            job.Operands = new AdamOperands { Param = param, Grad = grad, M = m, V = v, Settings = s };
+            job.Launch(&AdamChunk, count);
+        }
+
+        public static void Adadelta(ChunkJob<AdadeltaOperands> job, in AdadeltaSettings s, float* param, float* grad,
+            float* squareAvg, float* accDelta, int count)
+        {
+            job.Operands = new AdadeltaOperands
+            {
+                Param = param, Grad = grad, SquareAvg = squareAvg, AccDelta = accDelta, Settings = s,
+            };
+            job.Launch(&AdadeltaChunk, count);
+        }
+
+        private static void SgdChunk(ChunkJob<SgdOperands> j, int start, int end)
+        {
+            var o = j.Operands;
+            float lr = o.Settings.LearningRate, momentum = o.Settings.Momentum, dampening = o.Settings.Dampening,
+                decay = o.Settings.WeightDecay;
+            for (var i = start; i < end; i++)
+            {
+                var d = o.Grad[i] + decay * o.Param[i];
+                if (momentum != 0f)
+                {
+                    var buf = o.Settings.FirstStep ? d : momentum * o.Velocity[i] + (1f - dampening) * d;
+                    o.Velocity[i] = buf;
+                    d = o.Settings.Nesterov ? d + momentum * buf : buf;
+                }
+
+                o.Param[i] -= lr * d;
+            }
+        }
+
+        private static void AdamChunk(ChunkJob<AdamOperands> j, int start, int end)
+        {
+            var o = j.Operands;
+            float lr = o.Settings.LearningRate, beta1 = o.Settings.Beta1, beta2 = o.Settings.Beta2,
+                eps = o.Settings.Epsilon, decay = o.Settings.WeightDecay;
+            var step = o.Settings.Step;
+            var correction1 = 1.0 - Math.Pow(beta1, step);
+            var correction2Sqrt = (float)Math.Sqrt(1.0 - Math.Pow(beta2, step));
+            var stepSize = (float)(lr / correction1);
+            for (var i = start; i < end; i++)
+            {
+                var g = o.Grad[i] + decay * o.Param[i];
+                var m = beta1 * o.M[i] + (1f - beta1) * g;
+                var v = beta2 * o.V[i] + (1f - beta2) * g * g;
+                o.M[i] = m;
+                o.V[i] = v;
+                o.Param[i] -= stepSize * m / (MathF.Sqrt(v) / correction2Sqrt + eps);
+            }
+        }
+
+        private static void AdadeltaChunk(ChunkJob<AdadeltaOperands> j, int start, int end)
+        {
+            var o = j.Operands;
+            float lr = o.Settings.LearningRate, rho = o.Settings.Rho, eps = o.Settings.Epsilon,
+                decay = o.Settings.WeightDecay;
+            for (var i = start; i < end; i++)
+            {
+                var g = o.Grad[i] + decay * o.Param[i];
+                var square = rho * o.SquareAvg[i] + (1f - rho) * g * g;
+                o.SquareAvg[i] = square;
+                var delta = MathF.Sqrt(o.AccDelta[i] + eps) / MathF.Sqrt(square + eps) * g;
+                o.AccDelta[i] = rho * o.AccDelta[i] + (1f - rho) * delta * delta;
+                o.Param[i] -= lr * delta;
+            }
+        }
+    }
+}

@@ -1,0 +1,469 @@
+using System.Runtime.Intrinsics;
+using GpuCnn.Kernels.Cpu;
+using GpuCnn.Kernels.Ops;
+
+namespace GpuCnn.Kernels
+{
+    // The checked entry points of max and average 2-d pooling and the hooks each backend implements for them.
+    public abstract partial class Accelerator
+    {
+        /// <summary>y = max over each window of x (padding counts as -infinity). x:(N,C,H,W) y:(N,C,P,Q).</summary>
+        public void MaxPool2dForward(in Pool2dGeometry g, DeviceBuffer x, DeviceBuffer y)
+        {
+            CheckPool(g, x, y);
+            MaxPool2dForwardCore(g, x, y);
+        }
+
+        /// <summary>dx += dy routed to the first maximum of each window (recomputed from x).</summary>
+        public void MaxPool2dBackward(in Pool2dGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx)
+        {
+            CheckPool(g, x, dy);
+            CheckRange(dx, 0, g.InputLength, nameof(dx));
+            MaxPool2dBackwardCore(g, x, dy, dx);
+        }
+
+        /// <summary>y = mean over each window of x, padding counted as zeros in the divisor (PyTorch's default).
+        /// </summary>
+        public void AvgPool2dForward(in Pool2dGeometry g, DeviceBuffer x, DeviceBuffer y)
+        {
+            CheckPool(g, x, y);
+            AvgPool2dForwardCore(g, x, y);
+        }
+
+        /// <summary>dx += dy spread evenly over each window.</summary>
+        public void AvgPool2dBackward(in Pool2dGeometry g, DeviceBuffer dy, DeviceBuffer dx)
+        {
+            g.Validate();
+            CheckRange(dy, 0, g.OutputLength, nameof(dy));
+            CheckRange(dx, 0, g.InputLength, nameof(dx));
+            AvgPool2dBackwardCore(g, dy, dx);
+        }
+
+#pragma warning disable CS1591 // The hooks mirror the documented public methods above.
+        protected abstract void MaxPool2dForwardCore(in Pool2dGeometry g, DeviceBuffer x, DeviceBuffer y);
+        protected abstract void MaxPool2dBackwardCore(
+            in Pool2dGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx);
+        protected abstract void AvgPool2dForwardCore(in Pool2dGeometry g, DeviceBuffer x, DeviceBuffer y);
+        protected abstract void AvgPool2dBackwardCore(in Pool2dGeometry g, DeviceBuffer dy, DeviceBuffer dx);
+#pragma warning restore CS1591
+
+        private void CheckPool(in Pool2dGeometry g, DeviceBuffer x, DeviceBuffer y)
+        {
+            g.Validate();
+            CheckRange(x, 0, g.InputLength, nameof(x));
+            CheckRange(y, 0, g.OutputLength, nameof(y));
+        }
+    }
+}
+
+namespace GpuCnn.Kernels.Cpu
+{
+    // The CPU backend's max and average 2-d pooling.
+    public sealed unsafe partial class CpuAccelerator
+    {
+        private Pool2dCpu? pool;
+
+        // Made on first use, so the op needs no line in the constructor; an accelerator that never runs it holds none.
+        private Pool2dCpu PoolKernel => pool ??= new Pool2dCpu(workers);
+
+        /// <inheritdoc />
+        protected override void MaxPool2dForwardCore(in Pool2dGeometry g, DeviceBuffer x, DeviceBuffer y) =>
+            PoolKernel.MaxForward(g, Ptr(x), Ptr(y));
+
+        /// <inheritdoc />
+        protected override void MaxPool2dBackwardCore(
+            in Pool2dGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx) =>
+            PoolKernel.MaxBackward(g, Ptr(x), Ptr(dy), Ptr(dx));
+
+        /// <inheritdoc />
+        protected override void AvgPool2dForwardCore(in Pool2dGeometry g, DeviceBuffer x, DeviceBuffer y) =>
+            PoolKernel.AvgForward(g, Ptr(x), Ptr(y));
+
+        /// <inheritdoc />
+        protected override void AvgPool2dBackwardCore(in Pool2dGeometry g, DeviceBuffer dy, DeviceBuffer dx) =>
+            PoolKernel.AvgBackward(g, Ptr(dy), Ptr(dx));
+    }
+}
+
+namespace GpuCnn.Kernels.Ops
+{
+    /// <summary>
+    /// Shape of a 2-D max or average pooling in NCHW layout: x:(N,C,H,W) y:(N,C,P,Q) with
+    /// P = floor((H + 2*PadH - KernelH) / StrideH) + 1 (PyTorch's floor mode) and Q likewise. In ceil mode the division
+    /// rounds up, so a last window may hang over the bottom or right edge (it is clipped there), but, as in PyTorch, a
+    /// window must start inside the input or its top or left padding. Average pooling divides by the window clipped to
+    /// the padded input when <see cref="CountIncludePad"/> is true (PyTorch's default count_include_pad=True), by the
+    /// number of its cells inside the unpadded input when false; max pooling ignores the flag.
+    /// </summary>
+    public readonly record struct Pool2dGeometry(
+        int N, int C, int H, int W, int KernelH, int KernelW, int StrideH, int StrideW, int PadH = 0, int PadW = 0,
+        bool CeilMode = false, bool CountIncludePad = true)
+    {
+        /// <summary>Output height.</summary>
+        public int P => OutputSize(H, PadH, KernelH, StrideH, CeilMode);
+
+        /// <summary>Output width.</summary>
+        public int Q => OutputSize(W, PadW, KernelW, StrideW, CeilMode);
+
+        /// <summary>Output extent of one axis, in floor or ceil mode.</summary>
+        public static int OutputSize(int input, int pad, int kernel, int stride, bool ceilMode)
+        {
+            var span = input + 2 * pad - kernel;
+            if (!ceilMode)
+            {
+                return Conv2dGeometry.FloorDiv(span, stride) + 1;
+            }
+
+            var count = -Conv2dGeometry.FloorDiv(-span, stride) + 1;
+            // PyTorch drops a last window that would start in the bottom or right padding.
+            return count > 1 && (count - 1) * stride >= input + pad ? count - 1 : count;
+        }
+
+        /// <summary>Elements of x.</summary>
+        public int InputLength => N * C * H * W;
+
+        /// <summary>Elements of y.</summary>
+        public int OutputLength => N * C * P * Q;
+
+        /// <summary>Throws <see cref="ArgumentException"/> naming the bad field when the geometry is not valid.
+        /// </summary>
+        public void Validate()
+        {
+            if (N < 1 || C < 1 || H < 1 || W < 1 || KernelH < 1 || KernelW < 1 || StrideH < 1 || StrideW < 1)
+            {
+                throw new ArgumentException($"Pool2d sizes and strides must be positive: {this}.");
+            }
+
+            if (PadH < 0 || PadW < 0 || PadH * 2 > KernelH || PadW * 2 > KernelW)
+            {
+                throw new ArgumentException($"Pool2d padding must be between 0 and half the kernel: {this}.");
+            }
+
+            if (P < 1 || Q < 1)
+            {
+                throw new ArgumentException(
+                    $"Pool2d output would be empty: input {H}x{W}, kernel {KernelH}x{KernelW}, stride " +
+                    $"{StrideH}x{StrideW}, padding {PadH}x{PadW} gives {P}x{Q} from " +
+                    $"{(CeilMode ? "ceil" : "floor")}((N + 2P - F)/S) + 1.");
+            }
+        }
+    }
+
+    /// <summary>Max and average pooling on the CPU, a block of (n, c) planes per work item.</summary>
+    internal sealed unsafe class Pool2dCpu : IParallelJob
+    {
+        private const int PlanesPerItem = 8;
+        private readonly CpuWorkers workers;
+        private Pool2dGeometry g;
+        private int mode;
+        private float* x;
+        private float* y;
+        private float* dy;
+        private float* dx;
+
+        public Pool2dCpu(CpuWorkers workers) => this.workers = workers;
+
+        // x:(N,C,H,W) y:(N,C,P,Q)
+        public void MaxForward(in Pool2dGeometry geometry, float* input, float* output) =>
+            Launch(0, geometry, input, output, null, null);
+
+        // x:(N,C,H,W) dy:(N,C,P,Q) dx:(N,C,H,W) +=
+        public void MaxBackward(in Pool2dGeometry geometry, float* input, float* dOutput, float* dInput) =>
+            Launch(1, geometry, input, null, dOutput, dInput);
+
+        // x:(N,C,H,W) y:(N,C,P,Q)
+        public void AvgForward(in Pool2dGeometry geometry, float* input, float* output) =>
+            Launch(2, geometry, input, output, null, null);
+
+        // dy:(N,C,P,Q) dx:(N,C,H,W) +=
+        public void AvgBackward(in Pool2dGeometry geometry, float* dOutput, float* dInput) =>
+            Launch(3, geometry, null, null, dOutput, dInput);
+
+        public void Run(int index, int worker)
+        {
+            var planes = g.N * g.C;
+            for (int plane = index * PlanesPerItem, end = Math.Min(planes, plane + PlanesPerItem); plane < end; plane++)
+            {
+                long inPlane = (long)plane * g.H * g.W, outPlane = (long)plane * g.P * g.Q;
+                var twoByTwo = g.KernelH == 2 && g.KernelW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.PadH == 0 &&
+                    g.PadW == 0 && 2 * g.P <= g.H && 2 * g.Q <= g.W;
+                switch (mode)
+                {
+                    case 0 when twoByTwo:
+                        MaxForward2x2(g, x + inPlane, y + outPlane);
+                        break;
+                    case 1 when twoByTwo:
+                        MaxBackward2x2(g, x + inPlane, dy + outPlane, dx + inPlane);
+                        break;
+                    case 0:
+                        MaxForwardPlane(g, x + inPlane, y + outPlane);
+                        break;
+                    case 1:
+                        MaxBackwardPlane(g, x + inPlane, dy + outPlane, dx + inPlane);
+                        break;
+                    case 2:
+                        AvgPlane(g, x + inPlane, y + outPlane, forward: true);
+                        break;
+                    default:
+                        AvgPlane(g, dx + inPlane, dy + outPlane, forward: false);
+                        break;
+                }
+            }
+        }
+
+        // The 2x2, stride 2 window of LeNet, VGG and most CNNs: every window lies inside the input (floor mode, or ceil
+        // mode on even sizes), so there is no clipping, and the four values are compared without loops. NaN propagates
+        // as in the general path.
+        private static void MaxForward2x2(Pool2dGeometry g, float* x, float* y)
+        {
+            int W = g.W, P = g.P, Q = g.Q;
+            for (var p = 0; p < P; p++)
+            {
+                var r0 = x + 2 * p * W;
+                var r1 = r0 + W;
+                var output = y + p * Q;
+                for (var q = 0; q < Q; q++)
+                {
+                    output[q] = MathF.Max(MathF.Max(r0[2 * q], r0[2 * q + 1]), MathF.Max(r1[2 * q], r1[2 * q + 1]));
+                }
+            }
+        }
+
+        // The gradient goes to the first maximum in row-major window order, as in the general path.
+        private static void MaxBackward2x2(Pool2dGeometry g, float* x, float* dy, float* dx)
+        {
+            int W = g.W, P = g.P, Q = g.Q;
+            for (var p = 0; p < P; p++)
+            {
+                var top = 2 * p * W;
+                for (var q = 0; q < Q; q++)
+                {
+                    int i0 = top + 2 * q, i1 = i0 + 1, i2 = i0 + W, i3 = i2 + 1;
+                    float a = x[i0], b = x[i1], c = x[i2], d = x[i3];
+                    var m = MathF.Max(MathF.Max(a, b), MathF.Max(c, d));
+                    // Strict comparisons from the first element: the first maximum wins; a NaN never wins over a,
+                    // exactly as in MaxBackwardRange.
+                    var at = i0;
+                    var best = a;
+                    if (!float.IsNaN(m))
+                    {
+                        at = a == m ? i0 : b == m ? i1 : c == m ? i2 : i3;
+                    }
+                    else
+                    {
+                        if (b > best)
+                        {
+                            best = b;
+                            at = i1;
+                        }
+
+                        if (c > best)
+                        {
+                            best = c;
+                            at = i2;
+                        }
+
+                        if (d > best)
+                        {
+                            at = i3;
+                        }
+                    }
+
+                    dx[at] += dy[p * Q + q];
+                }
+            }
+        }
+
+        // Locals copied from the geometry keep the loops free of reloads through pointers that might alias.
+        private static void MaxForwardPlane(Pool2dGeometry g, float* x, float* y)
+        {
+            int H = g.H, W = g.W, P = g.P, Q = g.Q, kh = g.KernelH, kw = g.KernelW;
+            for (var p = 0; p < P; p++)
+            {
+                var h0 = p * g.StrideH - g.PadH;
+                int hs = Math.Max(h0, 0), he = Math.Min(h0 + kh, H);
+                var q = 0;
+                if (g.StrideW == 1 && he - hs == kh)
+                {
+                    // Eight neighbouring windows at once; Max propagates NaN as the scalar path does.
+                    for (q = FirstInterior(g); q + 8 <= Q && q - g.PadW + kw + 7 <= W; q += 8)
+                    {
+                        var best = Vector256.Create(float.NegativeInfinity);
+                        for (var h = hs; h < he; h++)
+                        {
+                            var row = x + h * W + q - g.PadW;
+                            for (var s = 0; s < kw; s++)
+                            {
+                                best = Vector256.Max(best, Vector256.Load(row + s));
+                            }
+                        }
+
+                        best.Store(y + p * Q + q);
+                    }
+
+                    MaxForwardRange(g, x, y, p, 0, FirstInterior(g));
+                }
+
+                MaxForwardRange(g, x, y, p, q, Q);
+            }
+        }
+
+        private static void MaxForwardRange(Pool2dGeometry g, float* x, float* y, int p, int qStart, int qEnd)
+        {
+            int H = g.H, W = g.W, kh = g.KernelH, kw = g.KernelW;
+            var h0 = p * g.StrideH - g.PadH;
+            int hs = Math.Max(h0, 0), he = Math.Min(h0 + kh, H);
+            for (var q = qStart; q < qEnd; q++)
+            {
+                var w0 = q * g.StrideW - g.PadW;
+                int ws = Math.Max(w0, 0), we = Math.Min(w0 + kw, W);
+                var best = float.NegativeInfinity;
+                for (var h = hs; h < he; h++)
+                {
+                    var row = x + h * W;
+                    for (var w = ws; w < we; w++)
+                    {
+                        // NaN propagates, as in PyTorch; a select rather than a branch, since ReLU outputs make
+                        // the comparison unpredictable.
+                        var v = row[w];
+                        best = v > best || float.IsNaN(v) ? v : best;
+                    }
+                }
+
+                y[p * g.Q + q] = best;
+            }
+        }
+
+        // The first output column whose window starts inside the input (left padding skipped).
+        private static int FirstInterior(Pool2dGeometry g) => Math.Min(g.Q, (g.PadW + g.StrideW - 1) / g.StrideW);
+
+        // The gradient goes to the first maximum of each window, found again from x.
+        private static void MaxBackwardPlane(Pool2dGeometry g, float* x, float* dy, float* dx)
+        {
+            int H = g.H, W = g.W, P = g.P, Q = g.Q, kh = g.KernelH, kw = g.KernelW;
+            for (var p = 0; p < P; p++)
+            {
+                var h0 = p * g.StrideH - g.PadH;
+                int hs = Math.Max(h0, 0), he = Math.Min(h0 + kh, H);
+                var q = 0;
+                if (g.StrideW == 1 && he - hs == kh)
+                {
+                    var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+                    for (q = FirstInterior(g); q + 8 <= Q && q - g.PadW + kw + 7 <= W; q += 8)
+                    {
+                        var start = hs * W + q - g.PadW;
+                        var best = Vector256.Load(x + start);
+                        var at = Vector256.Create(start) + lanes;
+                        for (var h = hs; h < he; h++)
+                        {
+                            for (var s = 0; s < kw; s++)
+                            {
+                                var offset = h * W + q - g.PadW + s;
+                                var v = Vector256.Load(x + offset);
+                                // Strictly greater keeps the first maximum in row-major window order.
+                                var greater = Vector256.GreaterThan(v, best);
+                                best = Vector256.ConditionalSelect(greater, v, best);
+                                at = Vector256.ConditionalSelect(
+                                    greater.AsInt32(), Vector256.Create(offset) + lanes, at);
+                            }
+                        }
+
+                        for (var lane = 0; lane < 8; lane++)
+                        {
+                            dx[at.GetElement(lane)] += dy[p * Q + q + lane];
+                        }
+                    }
+
+                    MaxBackwardRange(g, x, dy, dx, p, 0, FirstInterior(g));
+                }
+
+                MaxBackwardRange(g, x, dy, dx, p, q, Q);
+            }
+        }
+
+        private static void MaxBackwardRange(Pool2dGeometry g, float* x, float* dy, float* dx, int p, int qStart,
+            int qEnd)
+        {
+            int H = g.H, W = g.W, kh = g.KernelH, kw = g.KernelW;
+            var h0 = p * g.StrideH - g.PadH;
+            int hs = Math.Max(h0, 0), he = Math.Min(h0 + kh, H);
+            for (var q = qStart; q < qEnd; q++)
+            {
+                var w0 = q * g.StrideW - g.PadW;
+                int ws = Math.Max(w0, 0), we = Math.Min(w0 + kw, W);
+                var at = hs * W + ws;
+                var best = x[at];
+                for (var h = hs; h < he; h++)
+                {
+                    var row = h * W;
+                    for (var w = ws; w < we; w++)
+                    {
+                        var v = x[row + w];
+                        var greater = v > best;
+                        best = greater ? v : best;
+                        at = greater ? row + w : at;
+                    }
+                }
+
+                dx[at] += dy[p * g.Q + q];
+            }
+        }
+
+        // Forward: y = mean of the window of x. Backward: the window of dx (passed as x) gains dy / divisor.
+        private static void AvgPlane(Pool2dGeometry g, float* x, float* y, bool forward)
+        {
+            int H = g.H, W = g.W, P = g.P, Q = g.Q, kh = g.KernelH, kw = g.KernelW;
+            for (var p = 0; p < P; p++)
+            {
+                var h0 = p * g.StrideH - g.PadH;
+                int hs = Math.Max(h0, 0), he = Math.Min(h0 + kh, H);
+                for (var q = 0; q < Q; q++)
+                {
+                    var w0 = q * g.StrideW - g.PadW;
+                    int ws = Math.Max(w0, 0), we = Math.Min(w0 + kw, W);
+                    // count_include_pad: the window clipped to the padded input, padding included; otherwise only
+                    // the cells inside the input, which a window starting in the input or its padding always has.
+                    float divisor = g.CountIncludePad
+                        ? (Math.Min(h0 + kh, H + g.PadH) - h0) * (Math.Min(w0 + kw, W + g.PadW) - w0)
+                        : (he - hs) * (we - ws);
+                    if (forward)
+                    {
+                        var sum = 0f;
+                        for (var h = hs; h < he; h++)
+                        {
+                            for (var w = ws; w < we; w++)
+                            {
+                                sum += x[h * W + w];
+                            }
+                        }
+
+                        y[p * Q + q] = sum / divisor;
+                    }
+                    else
+                    {
+                        var share = y[p * Q + q] / divisor;
+                        for (var h = hs; h < he; h++)
+                        {
+                            for (var w = ws; w < we; w++)
+                            {
+                                x[h * W + w] += share;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        private void Launch(int kind, in Pool2dGeometry geometry, float* input, float* output, float* dOutput,
+            float* dInput)
+        {
+            mode = kind;
+            g = geometry;
+            x = input;
+            y = output;
+            dy = dOutput;
+            dx = dInput;
+            workers.Run(this, (g.N * g.C + PlanesPerItem - 1) / PlanesPerItem);
+        }
+    }
+}
