@@ -31,8 +31,7 @@ internal static class BenchConvCommand
             Description = "Timed calls per op and algorithm (median reported)",
             DefaultValueFactory = _ => 9,
         }.AtLeast(1);
-        var batch = new Option<int>("--batch") { Description = "Images per call", DefaultValueFactory = _ => 64 }
-            .AtLeast(1);
+        var batch = CommonOptions.BatchSize("Images per call");
         var command = new Command("bench-conv", "Compare the OpenCL convolution algorithms per layer, in ms")
         {
             repeats, batch,

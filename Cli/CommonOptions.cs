@@ -2,32 +2,21 @@ using System.CommandLine;
 using GpuCnn.Datasets;
 using GpuCnn.Engine;
 using GpuCnn.Kernels;
-using GpuCnn.Models;
 
 namespace GpuCnn.Cli;
 
 /// <summary>Options several commands share.</summary>
 internal static class CommonOptions
 {
-    /// <summary>The <c>--model</c> option, taking the zoo's models whose input <paramref name="inputs"/> allows.
-    /// </summary>
-    public static Option<string> Model(bool required = false, ModelInputs inputs = ModelInputs.Mnist)
+    /// <summary>The <c>--model</c> option, taking the zoo's models whose input <paramref name="inputs"/> allows, in
+    /// any case (<see cref="ModelChoice"/>).</summary>
+    public static Option<string> Model(bool required = false, ModelInputs inputs = ModelInputs.Mnist) => new("--model")
     {
-        string[] names = [.. ModelZoo.Names.Where(n => inputs switch
-        {
-            ModelInputs.Mnist => ModelZoo.InputShape(n).Equals(TrainingData.MnistShape),
-            ModelInputs.Datasets => TrainingData.Feeds(ModelZoo.InputShape(n)),
-            _ => true,
-        })];
-        var option = new Option<string>("--model")
-        {
-            Description = $"Model: {string.Join(", ", names)}",
-            DefaultValueFactory = _ => "lenet5",
-            Required = required,
-        };
-        option.AcceptOnlyFromAmong(names);
-        return option;
-    }
+        Description = ModelChoice.Description(inputs),
+        DefaultValueFactory = _ => "lenet5",
+        Required = required,
+        CustomParser = result => ModelChoice.Parse(result, inputs),
+    };
 
     public static Option<string> Device()
     {
@@ -49,17 +38,22 @@ internal static class CommonOptions
         return option;
     }
 
-    public static Option<string> DataDir() => new("--data-dir")
+    /// <summary>The <c>--data</c> option (also <c>--data-dir</c>) of the commands that read MNIST alone.</summary>
+    public static Option<string> DataDir() => new("--data", "--data-dir")
     {
-        Description = "Folder of the MNIST IDX files (fetched there when absent); default $GPUCNN_DATA_DIR or ./data/mnist",
+        HelpName = "DIR",
+        Description = "Folder of the MNIST IDX files (fetched there when absent); default $GPUCNN_DATA_DIR or " +
+            "./data/mnist",
         DefaultValueFactory = _ => Mnist.DefaultDataDir,
     };
 
-    public static Option<int> BatchSize() => new Option<int>("--batch-size")
-    {
-        Description = "Samples per step",
-        DefaultValueFactory = _ => 64,
-    }.AtLeast(1);
+    /// <summary>The <c>--batch-size</c> option (also <c>--batch</c>) of every command with a batch.</summary>
+    public static Option<int> BatchSize(string description = "Samples per step") =>
+        new Option<int>("--batch-size", "--batch")
+        {
+            Description = description,
+            DefaultValueFactory = _ => 64,
+        }.AtLeast(1);
 
     /// <summary>The <c>--dataset</c> option of <c>train</c> and <c>eval</c>; null when not given, so that the
     /// model's input shape (or the checkpoint) can choose.</summary>

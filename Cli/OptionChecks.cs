@@ -25,7 +25,7 @@ internal static partial class OptionChecks
         {
             if (Value<T?>(result) is { } value)
             {
-                Check(result, option.Name, value, ok, rule);
+                Check(result, value, ok, rule);
             }
         });
         return option;
@@ -40,7 +40,7 @@ internal static partial class OptionChecks
         {
             if (Value<T?>(result) is { } value)
             {
-                Check(result, option.Name, value, ok, rule);
+                Check(result, value, ok, rule);
             }
         });
         return option;
@@ -77,19 +77,21 @@ internal static partial class OptionChecks
         }
     }
 
-    private static void Check<T>(OptionResult result, string name, T value, Func<T, bool> ok, string rule)
+    // The message names the option as it was typed: an alias (--batch) or its name (--batch-size).
+    private static void Check<T>(OptionResult result, T value, Func<T, bool> ok, string rule)
         where T : struct, INumber<T>
     {
         if (!ok(value))
         {
+            var name = result.IdentifierToken?.Value ?? result.Option.Name;
             result.AddError($"{name} must be {rule}, got {value.ToString(null, CultureInfo.InvariantCulture)}.");
         }
     }
 
     /// <summary>
     /// Refuses a <paramref name="batch"/> whose training step of <paramref name="model"/> needs more memory than
-    /// <paramref name="accelerator"/> has, by the summary's estimate (<c>gpucnn summary MODEL --batch N</c>), before
-    /// anything is allocated or trained.
+    /// <paramref name="accelerator"/> has, by the summary's estimate (<c>gpucnn summary MODEL --batch-size N</c>),
+    /// before anything is allocated or trained.
     /// </summary>
     public static void BatchFits(string model, int? classes, int batch, Accelerator accelerator)
     {
@@ -98,7 +100,7 @@ internal static partial class OptionChecks
         {
             throw new OptionException(string.Create(CultureInfo.InvariantCulture,
                 $"--batch-size {batch}: a training step of {model} needs about {needed >> 20:N0} MiB (see 'gpucnn " +
-                $"summary {model} --batch {batch}'), more than the {accelerator.MemoryBytes >> 20:N0} MiB of " +
+                $"summary {model} --batch-size {batch}'), more than the {accelerator.MemoryBytes >> 20:N0} MiB of " +
                 $"{accelerator.Name}; use a smaller batch."));
         }
     }
@@ -119,7 +121,8 @@ internal static partial class OptionChecks
             : type.Contains("Int32", StringComparison.Ordinal)
                 ? $"a whole number from {int.MinValue} to {int.MaxValue}"
                 : type.Contains("Single", StringComparison.Ordinal) || type.Contains("Double", StringComparison.Ordinal)
-                    ? "a number" : "a valid value";
+                    ? "a number"
+                    : type.Contains("Boolean", StringComparison.Ordinal) ? "true or false" : "a valid value";
         return $"{match.Groups["option"].Value} must be {kind}, got '{match.Groups["value"].Value}'.";
     }
 

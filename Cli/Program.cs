@@ -17,17 +17,12 @@ root.Subcommands.Add(BenchConvCommand.Create());
 root.Subcommands.Add(FetchCommand.Create());
 root.Subcommands.Add(ExerciseCommand.Create());
 root.Subcommands.Add(VisualizeCommand.Create());
+HelpWidth.Apply(root);
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
     // One line per error and a pointer to the help, rather than the whole help text after the error.
-    var command = string.Join(' ', parsed.CommandResult.Command.Name == root.Name
-        ? ["gpucnn"] : new[] { "gpucnn", parsed.CommandResult.Command.Name });
-    foreach (var error in parsed.Errors)
-    {
-        Console.Error.WriteLine($"gpucnn: {OptionChecks.Describe(error)} See '{command} --help'.");
-    }
-
+    ParseErrors.Report(parsed, Console.Error);
     return 1;
 }
 

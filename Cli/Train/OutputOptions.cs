@@ -10,30 +10,39 @@ internal sealed class OutputOptions
 {
     public Option<string?> Checkpoint { get; } = new("--checkpoint")
     {
+        HelpName = "PATH",
         Description = "Save the training state (parameters, optimizer, progress) here after each epoch " +
             "(safetensors); an interrupted run saves here too",
     };
 
     public Option<string?> CheckpointBest { get; } = new("--checkpoint-best")
     {
+        HelpName = "PATH",
         Description = "Save the training state here whenever the monitored metric is the best so far",
     };
 
     public Option<string?> MetricsJson { get; } = new("--metrics-json")
     {
+        HelpName = "PATH",
         Description = "Write per-epoch metrics as JSON here",
     };
 
     public Option<string?> Plot { get; } = new("--plot")
     {
+        HelpName = "PATH",
         Description = "Draw the loss and accuracy curves into this PNG (training loss per step, smoothed; test " +
             "loss and accuracy per epoch), redrawn after every epoch",
     };
 
-    public Option<string?> LogCsv { get; } = new("--log-csv") { Description = "Write per-epoch metrics as CSV here" };
+    public Option<string?> LogCsv { get; } = new("--log-csv")
+    {
+        HelpName = "PATH",
+        Description = "Write per-epoch metrics as CSV here",
+    };
 
     public Option<string?> LogStepsCsv { get; } = new("--log-steps-csv")
     {
+        HelpName = "PATH",
         Description = "Write every step's training loss as CSV here",
     };
 

@@ -15,17 +15,20 @@ internal sealed class StartOptions
 
     public Option<string?> Resume { get; } = new("--resume")
     {
+        HelpName = "PATH",
         Description = "Continue from a checkpoint written by train (--epochs counts the epochs it already did)",
     };
 
     public Option<string?> Pretrained { get; } = new("--pretrained")
     {
+        HelpName = "PATH",
         Description = "Start from this checkpoint's parameters, loading those whose name and shape match (a " +
             "replaced head keeps its fresh initialisation); prints what was loaded and skipped",
     };
 
     public Option<string?> Regime { get; } = new("--regime")
     {
+        HelpName = "REGIME",
         Description = "With --pretrained: linear (train only the head), finetune-top (freeze the convolutions, " +
             "train the dense layers), finetune-all (train everything at 0.1 x the learning rate) or " +
             "from-pretrained (train everything at the normal rate; the default)",

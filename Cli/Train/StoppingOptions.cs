@@ -23,7 +23,9 @@ internal sealed class StoppingOptions
 
     public Option<string> Monitor { get; } = new("--monitor")
     {
-        Description = "Metric watched by --checkpoint-best, --early-stopping and the plateau schedule",
+        HelpName = "METRIC",
+        Description = "Metric watched by --checkpoint-best, --early-stopping and the plateau schedule: " +
+            string.Join(", ", Enum.GetValues<Metric>().Select(m => m.Name())),
         DefaultValueFactory = _ => "test_loss",
     };
 
