@@ -23,7 +23,8 @@ internal static class TrainCommand
         var command = new Command("train", "Train a model on MNIST, CIFAR-10 or an image folder")
         {
             model.Model, data.Dataset, schedule.Epochs, data.BatchSize, optimizer.Name, optimizer.Lr,
-            optimizer.Momentum, model.Seed, model.Device, data.Folder, data.Augment, data.Limit, stopping.Patience,
+            optimizer.Momentum, optimizer.WeightDecay, model.Seed, model.Device, data.Folder, data.Augment, data.Limit,
+            stopping.Patience,
             stopping.MinDelta, stopping.Monitor, schedule.Name, schedule.StepSize, schedule.Gamma, schedule.Patience,
             optimizer.ClipGradNorm, start.Resume, start.Pretrained, start.Regime, start.Freeze, start.NewHead,
             model.Classes, data.Digits, data.Prefetch, outputs.Checkpoint, outputs.CheckpointBest,

@@ -106,21 +106,28 @@ internal static partial class SelfTestCommand
     private static double Optimizers(Pair p)
     {
         var n = p.Pick(37, 1 << 18);
-        return p.Compare("SGD (momentum, Nesterov), Adam, Adadelta over three steps", acc =>
+        return p.Compare("SGD (momentum, Nesterov), Adam, AdamW, Adadelta, RMSprop over three steps", acc =>
         {
             DeviceBuffer sgd = Up(acc, n, 12), velocity = acc.AllocateZeroed(n);
             DeviceBuffer adam = Up(acc, n, 13), m = acc.AllocateZeroed(n), v = acc.AllocateZeroed(n);
             DeviceBuffer adadelta = Up(acc, n, 14), square = acc.AllocateZeroed(n), delta = acc.AllocateZeroed(n);
+            DeviceBuffer adamW = Up(acc, n, 15), mW = acc.AllocateZeroed(n), vW = acc.AllocateZeroed(n);
+            DeviceBuffer rms = Up(acc, n, 16), rmsSquare = acc.AllocateZeroed(n), rmsMean = acc.AllocateZeroed(n),
+                rmsBuffer = acc.AllocateZeroed(n);
             for (var step = 1; step <= 3; step++)
             {
                 var grad = Up(acc, n, 20 + step);
                 acc.SgdUpdate(new SgdSettings(0.1f, 0.9f, 0f, 1e-4f, true, step == 1), sgd, grad, velocity, n);
                 acc.AdamUpdate(new AdamSettings(1e-2f, 0.9f, 0.999f, 1e-8f, 1e-4f, step), adam, grad, m, v, n);
                 acc.AdadeltaUpdate(new AdadeltaSettings(1f, 0.9f, 1e-6f, 0f), adadelta, grad, square, delta, n);
+                acc.AdamWUpdate(new AdamWSettings(1e-2f, 0.9f, 0.999f, 1e-8f, 0.01f, step), adamW, grad, mW, vW, n);
+                acc.RmsPropUpdate(new RmsPropSettings(1e-2f, 0.99f, 1e-8f, 1e-4f, 0.9f, true), rms, grad, rmsSquare,
+                    rmsMean, rmsBuffer, n);
                 grad.Release();
             }
 
-            return [sgd, velocity, adam, m, v, adadelta, square, delta];
+            return [sgd, velocity, adam, m, v, adadelta, square, delta, adamW, mW, vW, rms, rmsSquare, rmsMean,
+                rmsBuffer];
         });
     }
 

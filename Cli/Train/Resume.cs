@@ -3,8 +3,8 @@ using GpuCnn.Engine.Checkpoints;
 
 namespace GpuCnn.Cli.Train;
 
-/// <summary>What <c>--resume</c> takes from the checkpoint's metadata: a resumed run keeps the model, seed, dataset
-/// and augmentation of the run that wrote it.</summary>
+/// <summary>What <c>--resume</c> takes from the checkpoint's metadata: a resumed run keeps the model, optimizer, seed,
+/// dataset and augmentation of the run that wrote it.</summary>
 internal static class Resume
 {
     /// <summary><paramref name="s"/> with the seed, dataset and augmentation of the run saved at
@@ -25,6 +25,12 @@ internal static class Resume
             return null;
         }
 
+        var optimizer = Optimizer(path, saved, s.Optimizer);
+        if (optimizer is null)
+        {
+            return null;
+        }
+
         var seed = Seed(saved, s.Model.Seed);
         var dataset = s.Data.Dataset;
         if (saved.TryGetValue(TrainingData.DatasetKey, out var savedDataset))
@@ -42,9 +48,34 @@ internal static class Resume
         return s with
         {
             Model = s.Model with { Seed = seed },
+            Optimizer = optimizer,
             Data = s.Data with { Dataset = dataset, Augment = Augment(saved, s.Data.Augment) },
         };
     }
+
+    // The optimizer's state only fits the same optimizer; a weight decay or momentum left out is the checkpoint's, as
+    // PyTorch's load_state_dict restores them with the state.
+    private static OptimizerSettings? Optimizer(string path, Dictionary<string, string> saved, OptimizerSettings given)
+    {
+        var name = OptimizerSettings.ClassName(given.Name);
+        if (saved.TryGetValue("optimizer", out var savedName) && savedName != name)
+        {
+            var option = OptimizerSettings.Names.FirstOrDefault(n => OptimizerSettings.ClassName(n) == savedName);
+            Console.Error.WriteLine($"--resume: {path} holds {savedName} optimizer state, not {name}" +
+                (option is null ? "." : $"; pass --optimizer {option}."));
+            return null;
+        }
+
+        return given with
+        {
+            WeightDecay = given.WeightDecay ?? Saved(saved, "weight_decay"),
+            Momentum = given.Momentum ?? Saved(saved, "momentum"),
+        };
+    }
+
+    private static float? Saved(Dictionary<string, string> saved, string key) =>
+        saved.TryGetValue(Checkpoint.HyperparameterPrefix + key, out var text) &&
+        float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     // The data order follows the seed: resuming with another one would not continue the same run.
     private static ulong Seed(Dictionary<string, string> saved, ulong given)

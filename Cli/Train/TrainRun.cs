@@ -114,9 +114,9 @@ internal static class TrainRun
         }
 
         Console.WriteLine(string.Create(Invariant,
-            $"{model} ({network.ParameterCount:N0} parameters) on {accelerator.Name}; {optimizer.Name} " +
-            $"lr {optimizer.LearningRate}, batch {batch}, seed {s.Model.Seed}, {data.Train!.Count:N0} training " +
-            $"images{(s.Data.Dataset == TrainingData.MnistName ? "" : $" of {data.Title}")}" +
+            $"{model} ({network.ParameterCount:N0} parameters) on {accelerator.Name}; " +
+            $"{OptimizerSettings.Describe(optimizer)}, batch {batch}, seed {s.Model.Seed}, {data.Train!.Count:N0} " +
+            $"training images{(s.Data.Dataset == TrainingData.MnistName ? "" : $" of {data.Title}")}" +
             $"{(s.Data.Augment ? ", augmented" : "")}"));
         return ExitCode(RunUntilDoneOrCancelled(loop));
     }

@@ -5,11 +5,17 @@ namespace GpuCnn.Engine.Checkpoints;
 
 /// <summary>
 /// Saves and restores a network's parameters (PyTorch names: <c>conv1.weight</c>) and, optionally, its
-/// optimizer's state (<c>optimizer.conv1.weight.exp_avg</c>) and progress in one safetensors file.
+/// optimizer's state (<c>optimizer.conv1.weight.exp_avg</c>), name, hyper-parameters and progress in one safetensors
+/// file.
 /// </summary>
 public static class Checkpoint
 {
     private const string OptimizerPrefix = "optimizer.";
+
+    /// <summary>The prefix of the optimizer's hyper-parameters in a checkpoint's metadata
+    /// (<c>optimizer.weight_decay</c>, <c>optimizer.betas</c> ...), beside <c>optimizer</c> (its PyTorch class
+    /// name), <c>optimizer_step</c> and <c>learning_rate</c>.</summary>
+    public const string HyperparameterPrefix = "optimizer.";
 
     /// <summary>Writes the checkpoint atomically.</summary>
     public static void Save(string path, Network network, Optimizer? optimizer = null,
@@ -28,6 +34,11 @@ public static class Checkpoint
             meta["optimizer"] = optimizer.Name;
             meta["optimizer_step"] = optimizer.StepCount.ToString(CultureInfo.InvariantCulture);
             meta["learning_rate"] = optimizer.LearningRate.ToString("R", CultureInfo.InvariantCulture);
+            foreach (var (key, value) in optimizer.Hyperparameters)
+            {
+                meta[HyperparameterPrefix + key] = value;
+            }
+
             foreach (var (name, buffer) in optimizer.State)
             {
                 var parameter = network.Parameter(name[..name.LastIndexOf('.')]);

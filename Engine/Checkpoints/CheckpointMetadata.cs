@@ -31,6 +31,8 @@ public static class CheckpointMetadata
         ["optimizer_step"] = Kind.Count,
         ["epoch"] = Kind.Count,
         ["learning_rate"] = Kind.Rate,
+        ["optimizer.weight_decay"] = Kind.Rate,
+        ["optimizer.momentum"] = Kind.Rate,
         ["classes"] = Kind.Classes,
         ["digits"] = Kind.Digits,
         ["fit.epochs"] = Kind.Count,

@@ -13,10 +13,18 @@ public sealed class Adadelta(IEnumerable<Parameter> parameters, float lr = 1f, f
     public float Epsilon { get; } = eps;
 
     /// <summary>L2 penalty added to the gradient.</summary>
-    public float WeightDecay { get; } = weightDecay;
+    public float WeightDecay { get; } = NonNegative(weightDecay, nameof(weightDecay));
 
     /// <inheritdoc />
     public override string Name => "Adadelta";
+
+    /// <inheritdoc />
+    public override IReadOnlyDictionary<string, string> Hyperparameters => new Dictionary<string, string>
+    {
+        ["rho"] = Text(Rho),
+        ["eps"] = Text(Epsilon),
+        ["weight_decay"] = Text(WeightDecay),
+    };
 
     /// <inheritdoc />
     public override void InitializeState()

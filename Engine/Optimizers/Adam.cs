@@ -16,10 +16,18 @@ public sealed class Adam(IEnumerable<Parameter> parameters, float lr = 1e-3f, fl
     public float Epsilon { get; } = eps;
 
     /// <summary>L2 penalty added to the gradient.</summary>
-    public float WeightDecay { get; } = weightDecay;
+    public float WeightDecay { get; } = NonNegative(weightDecay, nameof(weightDecay));
 
     /// <inheritdoc />
     public override string Name => "Adam";
+
+    /// <inheritdoc />
+    public override IReadOnlyDictionary<string, string> Hyperparameters => new Dictionary<string, string>
+    {
+        ["betas"] = $"{Text(Beta1)},{Text(Beta2)}",
+        ["eps"] = Text(Epsilon),
+        ["weight_decay"] = Text(WeightDecay),
+    };
 
     /// <inheritdoc />
     public override void InitializeState()

@@ -1,3 +1,4 @@
+using System.Globalization;
 using GpuCnn.Kernels;
 
 namespace GpuCnn.Engine.Optimizers;
@@ -34,10 +35,16 @@ public abstract class Optimizer : IDisposable
     /// <summary>The current learning rate (schedules change it between steps).</summary>
     public float LearningRate { get; set; }
 
+    /// <summary>The hyper-parameters besides the learning rate, by the names of PyTorch's parameter groups
+    /// (<c>weight_decay</c>, <c>betas</c>, <c>momentum</c> ...), as invariant text: what a checkpoint records beside
+    /// <see cref="Name"/>.</summary>
+    public abstract IReadOnlyDictionary<string, string> Hyperparameters { get; }
+
     /// <summary>Updates taken so far.</summary>
     public int StepCount { get; protected set; }
 
-    /// <summary>PyTorch's class name: <c>SGD</c>, <c>Adam</c>, <c>Adadelta</c>.</summary>
+    /// <summary>PyTorch's class name: <c>SGD</c>, <c>Adam</c>, <c>AdamW</c>, <c>Adadelta</c>, <c>RMSprop</c>; a
+    /// checkpoint records it, and resuming needs the same.</summary>
     public abstract string Name { get; }
 
     /// <summary>Zeroes every parameter gradient.</summary>
@@ -87,6 +94,20 @@ public abstract class Optimizer : IDisposable
 
     /// <summary>Creates every state tensor now, so that loading a checkpoint finds them.</summary>
     public abstract void InitializeState();
+
+    /// <summary>A value as <see cref="Hyperparameters"/> writes it: the shortest invariant text that reads back
+    /// as the same float.</summary>
+    protected static string Text(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary><paramref name="value"/> when it is finite and at least 0 (a weight decay, an epsilon, a momentum);
+    /// otherwise an error naming the hyper-parameter, as PyTorch refuses them.</summary>
+    protected static float NonNegative(float value, string name) => float.IsFinite(value) && value >= 0f ? value
+        : throw new ArgumentOutOfRangeException(name, value, $"{name} must be finite and at least 0.");
+
+    /// <summary><paramref name="value"/> when it is in [0, 1) (a decay rate of a running average); otherwise an
+    /// error naming the hyper-parameter.</summary>
+    protected static float DecayRate(float value, string name) => value >= 0f && value < 1f ? value
+        : throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least 0 and below 1.");
 
     /// <inheritdoc />
     public void Dispose()

@@ -17,7 +17,7 @@ public sealed class Sgd : Optimizer
 
         Momentum = momentum;
         Dampening = dampening;
-        WeightDecay = weightDecay;
+        WeightDecay = NonNegative(weightDecay, nameof(weightDecay));
         Nesterov = nesterov;
     }
 
@@ -35,6 +35,15 @@ public sealed class Sgd : Optimizer
 
     /// <inheritdoc />
     public override string Name => "SGD";
+
+    /// <inheritdoc />
+    public override IReadOnlyDictionary<string, string> Hyperparameters => new Dictionary<string, string>
+    {
+        ["momentum"] = Text(Momentum),
+        ["dampening"] = Text(Dampening),
+        ["weight_decay"] = Text(WeightDecay),
+        ["nesterov"] = Nesterov ? "true" : "false",
+    };
 
     /// <inheritdoc />
     public override void InitializeState()

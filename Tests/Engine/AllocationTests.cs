@@ -15,6 +15,8 @@ public sealed class AllocationTests
     [InlineData("lenet5", "adam")]
     [InlineData("seednet", "sgd")]
     [InlineData("seednet", "adadelta")]
+    [InlineData("seednet", "adamw")]
+    [InlineData("seednet", "rmsprop")]
     public void WarmTrainingStepAllocatesNoManagedMemoryOnTheCallingThread(string model, string optimizerName)
     {
         using var acc = new CpuAccelerator();
@@ -23,6 +25,8 @@ public sealed class AllocationTests
         {
             "adam" => new Adam(net.Parameters()),
             "sgd" => new Sgd(net.Parameters(), 0.01f, momentum: 0.9f),
+            "adamw" => new AdamW(net.Parameters()),
+            "rmsprop" => new RmsProp(net.Parameters(), weightDecay: 1e-4f, momentum: 0.9f, centered: true),
             _ => new Adadelta(net.Parameters()),
         };
         AssertWarmStepsAllocateNothing(net, optimizer);

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using GpuCnn.Engine;
+using GpuCnn.Engine.Checkpoints;
 using GpuCnn.Engine.Optimizers;
 using GpuCnn.Engine.Training;
 using GpuCnn.Engine.Training.Callbacks;
@@ -12,7 +13,8 @@ namespace GpuCnn.Tests.Engine;
 /// <summary>
 /// A resumed run must end bit for bit where an uninterrupted one ends: same parameters, same history. SeedNet has
 /// dropout, so the per-network step counter that seeds the masks is exercised; Adam's moments and step count, the
-/// cosine schedule and gradient clipping carry state too.
+/// cosine schedule and gradient clipping carry state too. AdamW's moments and RMSprop's three averages (centered,
+/// with momentum) must resume as exactly.
 /// </summary>
 public sealed class ResumeTests : IDisposable
 {
@@ -81,9 +83,36 @@ public sealed class ResumeTests : IDisposable
         Assert.Equal(expectedHistory.Select(m => m.LearningRate), again.History.Select(m => m.LearningRate));
     }
 
-    private static (List<float[]> Parameters, List<EpochMetrics> History) TrainStraight()
+    [Theory]
+    [InlineData("adamw")]
+    [InlineData("rmsprop")]
+    public void ResumingAnotherOptimizerFromAnInterruptionEndsWithBitwiseIdenticalParameters(string optimizer)
     {
-        using var run = new Run(networkSeed: Seed);
+        var (expected, expectedHistory) = TrainStraight(optimizer);
+
+        var path = Path.Combine(dir, $"interrupted-{optimizer}.safetensors");
+        using (var first = new Run(networkSeed: Seed, optimizer))
+        {
+            using var cancel = new CancellationTokenSource();
+            var loop = first.Loop(new CancelAfter(cancel, globalStep: 8));
+            loop.InterruptCheckpointPath = path;
+            Assert.Equal(FitOutcome.Interrupted, loop.Run(cancel.Token).Outcome);
+        }
+
+        using var resumed = new Run(networkSeed: 99, optimizer);
+        var again = resumed.Loop();
+        again.Resume(path);
+        Assert.Equal(resumed.Optimizer.Name, Checkpoint.ReadMetadata(path)["optimizer"]);
+        Assert.Equal(8, resumed.Optimizer.StepCount);
+        Assert.Equal(FitOutcome.Completed, again.Run().Outcome);
+
+        AssertBitwiseEqual(expected, resumed.Parameters());
+        Assert.Equal(expectedHistory.Select(m => m.TrainLoss), again.History.Select(m => m.TrainLoss));
+    }
+
+    private static (List<float[]> Parameters, List<EpochMetrics> History) TrainStraight(string optimizer = "adam")
+    {
+        using var run = new Run(networkSeed: Seed, optimizer);
         var loop = run.Loop();
         Assert.Equal(FitOutcome.Completed, loop.Run().Outcome);
         return (run.Parameters(), loop.History.ToList());
@@ -104,15 +133,22 @@ public sealed class ResumeTests : IDisposable
     {
         private readonly CpuAccelerator acc = new();
         private readonly Network net;
-        private readonly Adam adam;
         private readonly Trainer trainer;
 
-        public Run(ulong networkSeed)
+        public Run(ulong networkSeed, string optimizer = "adam")
         {
             net = ModelZoo.Build("seednet", acc, maxBatch: 16, seed: networkSeed);
-            adam = new Adam(net.Parameters(), lr: 2e-3f);
-            trainer = new Trainer(net, adam);
+            Optimizer = optimizer switch
+            {
+                "adamw" => new AdamW(net.Parameters(), lr: 2e-3f, weightDecay: 0.05f),
+                "rmsprop" => new RmsProp(net.Parameters(), lr: 1e-3f, weightDecay: 1e-3f, momentum: 0.5f,
+                    centered: true),
+                _ => new Adam(net.Parameters(), lr: 2e-3f),
+            };
+            trainer = new Trainer(net, Optimizer);
         }
+
+        public Optimizer Optimizer { get; }
 
         // 90 samples in batches of 16: five full batches and a partial one per epoch.
         public FitLoop Loop(params TrainingCallback[] extra) => new(trainer,
@@ -124,7 +160,7 @@ public sealed class ResumeTests : IDisposable
         public void Dispose()
         {
             trainer.Dispose();
-            adam.Dispose();
+            Optimizer.Dispose();
             net.Dispose();
             acc.Dispose();
         }

@@ -5,8 +5,9 @@ using Xunit;
 
 namespace GpuCnn.Tests.Kernels;
 
-/// <summary>SGD, Adam and Adadelta updates over several steps against PyTorch 1.13's rules in double precision.
-/// Each step gets a fresh gradient, so state carried between steps (momentum, moments) is exercised.</summary>
+/// <summary>SGD, Adam, AdamW, Adadelta and RMSprop updates over several steps against PyTorch 1.13's rules in double
+/// precision. Each step gets a fresh gradient, so state carried between steps (momentum, moments) is exercised.
+/// </summary>
 public sealed class OptimizerOracleTests
 {
     private const int Steps = 5;
@@ -34,6 +35,21 @@ public sealed class OptimizerOracleTests
         ["decay"] = new(0.5f, 0.8f, 1e-5f, 0.01f),
     };
 
+    private static readonly Dictionary<string, AdamWSettings> AdamWCases = new()
+    {
+        ["defaults"] = new(1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 0),
+        ["strong-decay-fast-betas"] = new(2e-2f, 0.5f, 0.75f, 1e-6f, 0.5f, 0),
+        ["no-decay"] = new(1e-2f, 0.9f, 0.999f, 1e-8f, 0f, 0),
+    };
+
+    private static readonly Dictionary<string, RmsPropSettings> RmsPropCases = new()
+    {
+        ["defaults"] = new(1e-2f, 0.99f, 1e-8f, 0f, 0f, false),
+        ["momentum-decay"] = new(1e-2f, 0.9f, 1e-6f, 0.05f, 0.9f, false),
+        ["centered"] = new(1e-3f, 0.99f, 1e-8f, 0f, 0f, true),
+        ["centered-momentum-decay"] = new(5e-3f, 0.8f, 1e-6f, 0.01f, 0.5f, true),
+    };
+
     public static TheoryData<string, string> SgdData =>
         Accelerators.CrossOpSuite(from c in SgdCases.Keys from n in Counts select $"{c}/{n}");
 
@@ -42,6 +58,11 @@ public sealed class OptimizerOracleTests
 
     public static TheoryData<string, string> AdadeltaData =>
         Accelerators.CrossOpSuite(from c in AdadeltaCases.Keys from n in Counts select $"{c}/{n}");
+
+    // The ILGPU CPU accelerator simulates every GPU thread on the host: it takes the short length only.
+    public static TheoryData<string, string> AdamWData => ShortOnIlgpu(AdamWCases.Keys);
+
+    public static TheoryData<string, string> RmsPropData => ShortOnIlgpu(RmsPropCases.Keys);
 
     [Theory]
     [MemberData(nameof(SgdData))]
@@ -104,6 +125,71 @@ public sealed class OptimizerOracleTests
     }
 
     [Theory]
+    [MemberData(nameof(AdamWData))]
+    public void AdamWMatchesPyTorchRule(string accelerator, string item)
+    {
+        var (name, count) = Parse(item);
+        var model = new State(count, 4);
+        using var acc = Accelerators.Create(accelerator);
+        var device = model.Upload(acc);
+        for (var step = 1; step <= Steps; step++)
+        {
+            var grad = RandomTensors.Uniform(count, 400 + step);
+            var s = AdamWCases[name] with { Step = step };
+            ReferenceOps.AdamWStep(s, model.Param, grad.ToDouble(), model.A, model.B);
+            acc.CopyFromHost(grad, device.Grad);
+            acc.AdamWUpdate(s, device.Param, device.Grad, device.A, device.B, count);
+        }
+
+        Compare(model, device, 2, $"AdamW {item}");
+    }
+
+    [Theory]
+    [MemberData(nameof(RmsPropData))]
+    public void RmsPropMatchesPyTorchRule(string accelerator, string item)
+    {
+        var (name, count) = Parse(item);
+        var settings = RmsPropCases[name];
+        var model = new State(count, 5);
+        using var acc = Accelerators.Create(accelerator);
+        var device = model.Upload(acc);
+        for (var step = 1; step <= Steps; step++)
+        {
+            var grad = RandomTensors.Uniform(count, 500 + step);
+            ReferenceOps.RmsPropStep(settings, model.Param, grad.ToDouble(), model.A, model.B, model.C);
+            acc.CopyFromHost(grad, device.Grad);
+            acc.RmsPropUpdate(settings, device.Param, device.Grad, device.A, settings.Centered ? device.B : null,
+                settings.Momentum != 0f ? device.C : null, count);
+        }
+
+        // The unused state tensors must stay untouched: zero, as they started.
+        Compare(model, device, 3, $"RMSprop {item}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Accelerators.OpSuite), MemberType = typeof(Accelerators))]
+    public void AdamWRejectsStepZero(string accelerator)
+    {
+        using var acc = Accelerators.Create(accelerator);
+        var buffers = Enumerable.Range(0, 4).Select(_ => acc.Filled(3, 0f)).ToArray();
+        Assert.Throws<ArgumentOutOfRangeException>(() => acc.AdamWUpdate(new AdamWSettings(1e-3f, 0.9f, 0.999f,
+            1e-8f, 0.01f, 0), buffers[0], buffers[1], buffers[2], buffers[3], 3));
+    }
+
+    [Theory]
+    [MemberData(nameof(Accelerators.OpSuite), MemberType = typeof(Accelerators))]
+    public void CenteredRmsPropNeedsAGradientAverageAndMomentumABuffer(string accelerator)
+    {
+        using var acc = Accelerators.Create(accelerator);
+        var error = Assert.Throws<ArgumentNullException>(() => acc.RmsPropUpdate(new RmsPropSettings(1e-2f, 0.99f,
+            1e-8f, 0f, 0f, true), acc.Filled(3, 0f), acc.Filled(3, 0f), acc.Filled(3, 0f), null, null, 3));
+        Assert.Equal("gradAvg", error.ParamName);
+        error = Assert.Throws<ArgumentNullException>(() => acc.RmsPropUpdate(new RmsPropSettings(1e-2f, 0.99f,
+            1e-8f, 0f, 0.9f, false), acc.Filled(3, 0f), acc.Filled(3, 0f), acc.Filled(3, 0f), null, null, 3));
+        Assert.Equal("momentumBuffer", error.ParamName);
+    }
+
+    [Theory]
     [MemberData(nameof(Accelerators.OpSuite), MemberType = typeof(Accelerators))]
     public void AdamRejectsStepZero(string accelerator)
     {
@@ -124,13 +210,30 @@ public sealed class OptimizerOracleTests
         Assert.Equal("velocity", error.ParamName);
     }
 
+    private static TheoryData<string, string> ShortOnIlgpu(IEnumerable<string> cases)
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var accelerator in Accelerators.OpSuiteNames)
+        {
+            foreach (var item in cases)
+            {
+                foreach (var count in Counts.Where(n => accelerator != Accelerators.IlgpuCpu || n == Counts[0]))
+                {
+                    data.Add(accelerator, $"{item}/{count}");
+                }
+            }
+        }
+
+        return data;
+    }
+
     private static (string Name, int Count) Parse(string item)
     {
         var parts = item.Split('/');
         return (parts[0], int.Parse(parts[1]));
     }
 
-    // Host-side parameters and up to two state tensors, starting from random parameters and zero state as PyTorch
+    // Host-side parameters and up to three state tensors, starting from random parameters and zero state as PyTorch
     // does.
     private sealed class State(int count, int seed)
     {
@@ -140,13 +243,17 @@ public sealed class OptimizerOracleTests
 
         public double[] B { get; } = new double[count];
 
-        public (DeviceBuffer Param, DeviceBuffer Grad, DeviceBuffer A, DeviceBuffer B) Upload(Accelerator acc) => (
-            acc.Upload(Array.ConvertAll(Param, v => (float)v)), acc.Allocate(Param.Length),
-            acc.Filled(Param.Length, 0f), acc.Filled(Param.Length, 0f));
+        public double[] C { get; } = new double[count];
+
+        public Buffers Upload(Accelerator acc) => new(acc.Upload(Array.ConvertAll(Param, v => (float)v)),
+            acc.Allocate(Param.Length), acc.Filled(Param.Length, 0f), acc.Filled(Param.Length, 0f),
+            acc.Filled(Param.Length, 0f));
     }
 
-    private static void Compare(State model, (DeviceBuffer Param, DeviceBuffer Grad, DeviceBuffer A, DeviceBuffer B)
-        device, int stateTensors, string what)
+    private sealed record Buffers(DeviceBuffer Param, DeviceBuffer Grad, DeviceBuffer A, DeviceBuffer B,
+        DeviceBuffer C);
+
+    private static void Compare(State model, Buffers device, int stateTensors, string what)
     {
         TensorAssert.Close(model.Param, device.Param.ToArray(), 1e-6, 1e-5, $"{what} parameters");
         if (stateTensors >= 1)
@@ -157,6 +264,11 @@ public sealed class OptimizerOracleTests
         if (stateTensors >= 2)
         {
             TensorAssert.Close(model.B, device.B.ToArray(), 1e-7, 1e-5, $"{what} second state tensor");
+        }
+
+        if (stateTensors >= 3)
+        {
+            TensorAssert.Close(model.C, device.C.ToArray(), 1e-6, 1e-5, $"{what} third state tensor");
         }
     }
 }

@@ -85,6 +85,8 @@ internal static class KernelCases
         cases.Add(Case("sgd", Sgd));
         cases.Add(Case("adam", Adam));
         cases.Add(Case("adadelta", Adadelta));
+        cases.Add(Case("adamw", AdamW));
+        cases.Add(Case("rmsprop", RmsProp));
         return cases;
     }
 
@@ -407,5 +409,36 @@ internal static class KernelCases
         var (square, delta) = (a.AllocateZeroed(count), a.AllocateZeroed(count));
         a.AdadeltaUpdate(new AdadeltaSettings(1f, 0.9f, 1e-6f, 1e-2f), param, grad, square, delta, count);
         return Read(a, param, square, delta);
+    }
+
+    private static float[] AdamW(Accelerator a)
+    {
+        const int count = 300;
+        var (param, grad) = (Random(a, count, 56), Random(a, count, 57));
+        var (m, v) = (a.AllocateZeroed(count), a.AllocateZeroed(count));
+        a.AdamWUpdate(new AdamWSettings(1e-2f, 0.9f, 0.999f, 1e-8f, 1e-1f, 1), param, grad, m, v, count);
+        a.AdamWUpdate(new AdamWSettings(1e-2f, 0.9f, 0.999f, 1e-8f, 1e-1f, 2), param, grad, m, v, count);
+        return Read(a, param, m, v);
+    }
+
+    // Both branches of the kernel: plain (no average of gradients, no momentum buffer: null arguments), then centered
+    // with momentum.
+    private static float[] RmsProp(Accelerator a)
+    {
+        const int count = 300;
+        var grad = Random(a, count, 58);
+        var plain = Random(a, count, 59);
+        var plainSquare = a.AllocateZeroed(count);
+        a.RmsPropUpdate(new RmsPropSettings(1e-2f, 0.99f, 1e-8f, 0f, 0f, false), plain, grad, plainSquare, null, null,
+            count);
+        var param = Random(a, count, 60);
+        var (square, mean, buffer) = (a.AllocateZeroed(count), a.AllocateZeroed(count), a.AllocateZeroed(count));
+        for (var step = 0; step < 2; step++)
+        {
+            a.RmsPropUpdate(new RmsPropSettings(1e-2f, 0.9f, 1e-6f, 1e-2f, 0.9f, true), param, grad, square, mean,
+                buffer, count);
+        }
+
+        return Read(a, plain, plainSquare, param, square, mean, buffer);
     }
 }
