@@ -4,8 +4,8 @@ namespace GpuCnn.Engine.Distributed;
 
 /// <summary>
 /// One rank's share of every batch of a global source: samples [n·r/R, n·(r+1)/R) of a batch of n, copied into
-/// arrays of its own (grown once, then reused); <c>sample</c> is the floats of one input. Shards differ by at most one sample; a rank may get none when a
-/// batch has fewer samples than there are ranks.
+/// arrays of its own (grown once, then reused); <c>sample</c> is the floats of one input. Shards differ by at most
+/// one sample; a rank may get none when a batch has fewer samples than there are ranks.
 /// </summary>
 internal sealed class ShardedBatchSource(IBatchSource global, int rank, int size, int sample) : IBatchSource
 {
