@@ -26,7 +26,8 @@ internal static class Mpirun
     {
         var start = new ProcessStartInfo(program ?? Path ?? "mpirun")
         {
-            RedirectStandardOutput = true, RedirectStandardError = true,
+            // stdin redirected too: mpirun forwards it to rank 0, whose console would otherwise treat it as a terminal.
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
         };
         foreach (var a in mpiArgs.Concat(["dotnet", System.IO.Path.Combine(AppContext.BaseDirectory, "gpucnn.dll")])
                      .Concat(args))
