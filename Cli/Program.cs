@@ -14,6 +14,7 @@ root.Subcommands.Add(SelfTestCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(BenchGemmCommand.Create());
 root.Subcommands.Add(BenchConvCommand.Create());
+root.Subcommands.Add(BenchAllreduceCommand.Create());
 root.Subcommands.Add(FetchCommand.Create());
 root.Subcommands.Add(ExerciseCommand.Create());
 root.Subcommands.Add(VisualizeCommand.Create());

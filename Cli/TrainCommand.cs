@@ -20,7 +20,9 @@ internal static class TrainCommand
         var start = new StartOptions();
 
         // The order of --help: the options as they were added, then the files the run writes.
-        var command = new Command("train", "Train a model on MNIST, CIFAR-10 or an image folder")
+        var command = new Command("train", "Train a model on MNIST, CIFAR-10 or an image folder; under mpirun, " +
+            "data-parallel: --batch-size is the global batch, split among the ranks, and batch norm uses each " +
+            "rank's own statistics")
         {
             model.Model, data.Dataset, schedule.Epochs, data.BatchSize, optimizer.Name, optimizer.Lr,
             optimizer.Momentum, optimizer.WeightDecay, model.Seed, model.Device, data.Folder, data.Augment, data.Limit,

@@ -89,9 +89,11 @@ internal static class TrainRun
     private static int Train(TrainSettings s, TrainingData data, byte[]? digits, int classes)
     {
         var (model, batch) = (s.Model.Name, s.Data.BatchSize);
+        var ranks = Ranks.Start();
+        var shard = ranks?.ShardBatch(batch) ?? batch;
         using var accelerator = Devices.Open(s.Model.Device);
-        OptionChecks.BatchFits(model, classes, batch, accelerator);
-        using var network = ModelZoo.Build(model, accelerator, batch, s.Model.Seed, classes: classes);
+        OptionChecks.BatchFits(model, classes, shard, accelerator);
+        using var network = ModelZoo.Build(model, accelerator, shard, s.Model.Seed, classes: classes);
         if (!s.Start.Prepare(network, model))
         {
             return 2;
@@ -100,11 +102,13 @@ internal static class TrainRun
         using var optimizer = s.Optimizer.Create(network);
         optimizer.LearningRate *= s.Start.Transfer.LearningRateScale();
         using var trainer = new Trainer(network, optimizer);
-        var source = data.TrainSource(batch, s.Model.Seed, s.Data.Augment, s.Data.Prefetch);
+        ranks?.Attach(trainer);
+        var source = Ranks.Shard(trainer, data.TrainSource(batch, s.Model.Seed, s.Data.Augment, s.Data.Prefetch));
         var callbacks = Callbacks(s, data, optimizer, source.BatchCount);
-        var loop = new FitLoop(trainer, source, data.TestSource(batch), s.Schedule.Epochs, callbacks)
+        var loop = new FitLoop(trainer, source, data.TestSource(shard), s.Schedule.Epochs,
+            ranks?.Filter(trainer, callbacks) ?? callbacks)
         {
-            InterruptCheckpointPath = s.Outputs.InterruptCheckpoint,
+            InterruptCheckpointPath = s.Outputs.InterruptCheckpoint, WritesFiles = ranks?.IsRoot ?? true,
         };
         AddMetadata(loop, s, data, digits, classes);
         if (s.Start.Resume is { } path)
@@ -118,7 +122,9 @@ internal static class TrainRun
             $"{OptimizerSettings.Describe(optimizer)}, batch {batch}, seed {s.Model.Seed}, {data.Train!.Count:N0} " +
             $"training images{(s.Data.Dataset == TrainingData.MnistName ? "" : $" of {data.Title}")}" +
             $"{(s.Data.Augment ? ", augmented" : "")}"));
-        return ExitCode(RunUntilDoneOrCancelled(loop));
+        var code = ExitCode(RunUntilDoneOrCancelled(loop));
+        ranks?.Finish();
+        return code;
     }
 
     // In the order they run at each event: clipping before the step, the report before the schedule reads the

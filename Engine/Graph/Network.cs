@@ -1,3 +1,4 @@
+using GpuCnn.Engine.Distributed;
 using GpuCnn.Engine.Nodes;
 using GpuCnn.Kernels;
 
@@ -120,6 +121,10 @@ public sealed class Network : IDisposable
         this.seed = seed;
         this.trainingSteps = trainingSteps;
     }
+
+    /// <summary>Told after each node's backward that its parameters' gradients are final (data-parallel training
+    /// starts reducing them then); null in a one-process run.</summary>
+    internal IGradientObserver? GradientObserver { get; set; }
 
     /// <summary>True in training mode (dropout on), false in evaluation mode.</summary>
     public bool IsTraining { get; private set; }
@@ -266,6 +271,8 @@ public sealed class Network : IDisposable
                 {
                     backwardTicks[i] += Timestamp() - start;
                 }
+
+                GradientObserver?.GradientsReady(schedule[i]);
             }
         }
     }

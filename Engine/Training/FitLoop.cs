@@ -85,6 +85,12 @@ public sealed class FitLoop
     /// <summary>Where an interrupted run saves its state.</summary>
     public string InterruptCheckpointPath { get; set; } = "interrupted.safetensors";
 
+    /// <summary>
+    /// False on the ranks of a data-parallel run other than rank 0: <see cref="SaveCheckpoint"/> then records the
+    /// path rank 0 writes without writing it.
+    /// </summary>
+    public bool WritesFiles { get; init; } = true;
+
     /// <summary>Extra metadata written into every checkpoint (the model's name, the data seed).</summary>
     public IDictionary<string, string> Metadata { get; } = new Dictionary<string, string>();
 
@@ -239,6 +245,12 @@ public sealed class FitLoop
     /// <summary>Writes a checkpoint of the whole training state to <paramref name="path"/> (atomically).</summary>
     public void SaveCheckpoint(string path)
     {
+        if (!WritesFiles)
+        {
+            LastCheckpoint = path;
+            return;
+        }
+
         var c = CultureInfo.InvariantCulture;
         var metadata = new Dictionary<string, string>(Metadata)
         {

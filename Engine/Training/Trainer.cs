@@ -1,3 +1,4 @@
+using GpuCnn.Engine.Distributed;
 using GpuCnn.Engine.Optimizers;
 
 namespace GpuCnn.Engine.Training;
@@ -31,6 +32,12 @@ public sealed class Trainer : IDisposable
     /// <summary>The optimizer.</summary>
     public Optimizer Optimizer { get; }
 
+    /// <summary>
+    /// Set for data-parallel training: <see cref="ComputeGradients"/> then takes this rank's shard, and returns the
+    /// global loss and counts with the gradient of the mean loss over every rank's shard. Null in one process.
+    /// </summary>
+    public DataParallel? Parallel { get; set; }
+
     /// <summary>Runs one step on a batch of <paramref name="count"/> samples.</summary>
     public StepResult Step(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int count)
     {
@@ -46,12 +53,33 @@ public sealed class Trainer : IDisposable
     public StepResult ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int count)
     {
         Network.Train();
-        Network.Forward(inputs, count);
-        var (value, correct) = loss.Compute(labels, count);
+        if (Parallel is not { } parallel)
+        {
+            Network.Forward(inputs, count);
+            var (value, correct) = loss.Compute(labels, count);
+            Optimizer.ZeroGrad();
+            loss.Backward();
+            return new StepResult(value, correct, count);
+        }
+
+        // A rank whose shard is empty (a batch smaller than the ranks) contributes zero gradients with zero weight.
+        var (shardLoss, shardCorrect) = (0f, 0);
+        if (count > 0)
+        {
+            Network.Forward(inputs, count);
+            (shardLoss, shardCorrect) = loss.Compute(labels, count);
+        }
+
         Optimizer.ZeroGrad();
-        loss.Backward();
-        return new StepResult(value, correct, count);
+        parallel.BeginBackward(count);
+        if (count > 0)
+        {
+            loss.Backward();
+        }
+
+        return parallel.Finish(shardLoss, shardCorrect, count);
     }
+
 
     /// <summary>The second half of <see cref="Step"/>: the optimizer's update from the current gradients.</summary>
     public void ApplyUpdate() => Optimizer.Step();
