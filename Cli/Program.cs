@@ -17,6 +17,8 @@ root.Subcommands.Add(BenchConvCommand.Create());
 root.Subcommands.Add(FetchCommand.Create());
 root.Subcommands.Add(ExerciseCommand.Create());
 root.Subcommands.Add(VisualizeCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(ImportCommand.Create());
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
