@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Google.Protobuf;
 using GpuCnn.Engine;
 using GpuCnn.Kernels;
@@ -49,7 +50,30 @@ public static class OnnxImporter
             throw new OnnxImportException($"not an ONNX model: the protobuf is malformed ({e.Message}).");
         }
 
-        return new OnnxGraphReader(model).Read();
+        // Values are resolved recursively along the graph's longest chain, at most one level per node: a large graph
+        // is read on a thread with a stack for the deepest graph the reader accepts.
+        if (model.Graph is null || model.Graph.Node.Count < 1000)
+        {
+            return new OnnxGraphReader(model).Read();
+        }
+
+        OnnxGraph? graph = null;
+        ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                graph = new OnnxGraphReader(model).Read();
+            }
+            catch (Exception e)
+            {
+                failure = ExceptionDispatchInfo.Capture(e);
+            }
+        }, 256 << 20);
+        thread.Start();
+        thread.Join();
+        failure?.Throw();
+        return graph!;
     }
 
     /// <summary>Reads <paramref name="path"/> and builds it on <paramref name="accelerator"/> with its weights.

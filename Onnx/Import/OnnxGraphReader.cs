@@ -33,6 +33,10 @@ internal sealed class OnnxGraphReader
     private readonly Dictionary<string, (string, string)> origins = [];
     private readonly HashSet<string> names = [];
 
+    /// <summary>The longest chain of nodes read (DenseNet-201 is under 1,000 deep); the reader recurses along it.
+    /// </summary>
+    public const int MaxDepth = 20_000;
+
     public OnnxGraphReader(ModelProto model)
     {
         this.model = model;
@@ -129,6 +133,11 @@ internal sealed class OnnxGraphReader
             throw consumer is null
                 ? new OnnxImportException($"{what} is produced by no node, initializer or graph input.")
                 : Error(consumer, $"{what} is produced by no node, initializer or graph input.");
+        }
+
+        if (visiting.Count >= MaxDepth)
+        {
+            throw Error(producer, $"the graph is more than {MaxDepth} nodes deep; the importer stops there.");
         }
 
         if (!visiting.Add(producer))

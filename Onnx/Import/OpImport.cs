@@ -22,6 +22,19 @@ internal static class OpImport
             throw r.Error(n, $"ops of domain '{n.Domain}' are not supported; the importer reads {Supported}.");
         }
 
+        try
+        {
+            return ConvertChecked(r, n);
+        }
+        catch (Exception e) when (e is GraphException or ArgumentException)
+        {
+            // The builder's own checks (a non-positive size, a non-finite slope) about this node's attributes.
+            throw r.Error(n, e.Message);
+        }
+    }
+
+    private static Operand ConvertChecked(OnnxGraphReader r, NodeProto n)
+    {
         var g = r.Builder;
         return n.OpType switch
         {
