@@ -18,6 +18,8 @@ root.Subcommands.Add(BenchAllreduceCommand.Create());
 root.Subcommands.Add(FetchCommand.Create());
 root.Subcommands.Add(ExerciseCommand.Create());
 root.Subcommands.Add(VisualizeCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(ImportCommand.Create());
 HelpWidth.Apply(root);
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
