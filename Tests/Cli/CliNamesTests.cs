@@ -52,7 +52,7 @@ public sealed partial class CliNamesTests
         "train", "--epoch", "3")]
     [InlineData("unknown option '--verison'; did you mean '--version'? (gpucnn --help lists the options)",
         "--verison")]
-    [InlineData("--optimizer must be adam, adadelta or sgd, got 'adm'; did you mean 'adam'?", "train",
+    [InlineData("--optimizer must be adam, adamw, adadelta, sgd or rmsprop, got 'adm'; did you mean 'adam'?", "train",
         "--optimizer", "adm")]
     [InlineData("unexpected argument 'lenet5'; did you mean '--model lenet5'?", "train", "lenet5")]
     [InlineData("vgg16 takes 3x224x224 input; eval takes lenet5, seednet, vgg11-cifar, vgg16-cifar, " +
