@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using GpuCnn.Kernels;
 using GpuCnn.Kernels.Cpu;
 using GpuCnn.Kernels.Ilgpu;
 using GpuCnn.Kernels.OpenCL;
@@ -31,9 +32,7 @@ internal static class DevicesCommand
 
             foreach (var g in gpus)
             {
-                Console.WriteLine(string.Create(c,
-                    $"cuda:{g.Index,-5}{g.Name}, {g.Multiprocessors} multiprocessors, " +
-                    $"{g.MemoryBytes / (1 << 20):N0} MiB memory, compute capability {g.ComputeCapability}"));
+                Console.WriteLine(CudaLine(g));
             }
 
             var devices = OpenCLAccelerator.Devices();
@@ -54,11 +53,16 @@ internal static class DevicesCommand
                     $"{d.LocalMemoryBytes / 1024:N0} KiB local memory, {d.Version}"));
             }
 
-            var auto = gpus.Count > 0 ? "cuda:0"
-                : OpenCLAccelerator.GpuDeviceIndex() is { } gpu ? $"opencl:{gpu}" : "cpu";
+            var auto = AcceleratorFactory.ResolveAuto();
             Console.WriteLine($"auto      {auto} (--device auto never takes a simulator or an OpenCL CPU driver)");
             return 0;
         });
         return command;
     }
+
+    /// <summary>One CUDA GPU's line: the index --device takes, name, multiprocessors, memory, compute capability.
+    /// </summary>
+    internal static string CudaLine(CudaDeviceInfo g) => string.Create(CultureInfo.InvariantCulture,
+        $"cuda:{g.Index,-5}{g.Name}, {g.Multiprocessors} multiprocessors, " +
+        $"{g.MemoryBytes / (1 << 20):N0} MiB memory, compute capability {g.ComputeCapability}");
 }

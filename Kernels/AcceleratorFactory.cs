@@ -30,12 +30,7 @@ public static class AcceleratorFactory
 
         if (value == "auto")
         {
-            if (IlgpuAccelerator.CudaDevices().Count > 0)
-            {
-                return IlgpuAccelerator.Cuda();
-            }
-
-            return OpenCLAccelerator.GpuDeviceIndex() is { } gpu ? new OpenCLAccelerator(gpu) : new CpuAccelerator();
+            return Create(ResolveAuto());
         }
 
         if (value == "opencl")
@@ -65,6 +60,16 @@ public static class AcceleratorFactory
 
         throw new ArgumentException($"Unknown device '{device}'; use {Syntax}.", nameof(device));
     }
+
+    /// <summary>The device <c>auto</c> stands for on this machine: <c>cuda:0</c> when ILGPU finds a CUDA GPU, else
+    /// <c>opencl:N</c> for the first OpenCL GPU that is not a simulator, else <c>cpu</c>.</summary>
+    public static string ResolveAuto() =>
+        AutoChoice(IlgpuAccelerator.CudaDevices().Count, OpenCLAccelerator.GpuDeviceIndex());
+
+    /// <summary>The rule of <see cref="ResolveAuto"/>, from the CUDA GPUs found and the index of the OpenCL GPU
+    /// that <c>auto</c> may take (null when none).</summary>
+    internal static string AutoChoice(int cudaDevices, int? openClGpu) =>
+        cudaDevices > 0 ? "cuda:0" : openClGpu is { } gpu ? $"opencl:{gpu}" : "cpu";
 
     /// <summary>True when <paramref name="device"/> is well formed (the device itself may still be absent).</summary>
     public static bool IsValid(string device)

@@ -10,8 +10,9 @@
 # The run: `devices`; `selftest --device cuda` (every op and its gradients against the CPU backend); LeNet-5
 # trained for one epoch on MNIST on the GPU (accuracy); training throughput of resnet18-cifar and vgg16-cifar at
 # batch 64 and 256 with gpu-cnn (`bench --device cuda`) and with PyTorch (torch_cuda_throughput.py: cuDNN, TF32
-# off). The device tool carries artifacts/gpu (ignored by git) with `carry: ["artifacts/gpu"]`.
-# No trimming or Native AOT: ILGPU generates code at run time.
+# off), then the ratio gpu-cnn / PyTorch for each (the goal: at least 0.5). The device tool carries artifacts/gpu
+# (ignored by git) with `carry: ["artifacts/gpu"]`. Each step has STEP_TIMEOUT seconds (default 150) so that one hung
+# step cannot eat the machine's whole time. No trimming or Native AOT: ILGPU generates code at run time.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 dir=artifacts/gpu
@@ -46,13 +47,23 @@ run() {
     step() { # name, command...: runs one step, keeps its output, never stops the run
         local name=$1; shift
         echo "== $name: $*" | tee -a "$out/summary.txt"
-        "$@" > "$out/$name.log" 2>&1
+        timeout "${STEP_TIMEOUT:-150}" "$@" > "$out/$name.log" 2>&1
         local rc=$?
         tail -n 25 "$out/$name.log" | tee -a "$out/summary.txt"
         echo "== $name: exit $rc" | tee -a "$out/summary.txt"
         [ $rc -eq 0 ] || failed=1
     }
     nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
+    # ILGPU opens the driver as "cuda", which .NET resolves to libcuda.so; driver-only machines often have just
+    # libcuda.so.1, so give it the plain name in a folder of our own.
+    if ! ldconfig -p 2>/dev/null | grep -q 'libcuda\.so '; then
+        local so1
+        so1=$(ldconfig -p 2>/dev/null | awk '/libcuda\.so\.1 /{print $NF; exit}')
+        if [ -n "$so1" ]; then
+            mkdir -p "$out/lib" && ln -sf "$so1" "$out/lib/libcuda.so"
+            export LD_LIBRARY_PATH="$(cd "$out/lib" && pwd)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+        fi
+    fi
     step devices "${gpucnn[@]}" devices
     step selftest "${gpucnn[@]}" selftest --device cuda
     step lenet5-train "${gpucnn[@]}" train --model lenet5 --epochs 1 --device cuda --data-dir "$dir/mnist"
@@ -64,12 +75,35 @@ run() {
                 --batch-size "$batch" --steps 30 --warmup 5 --repeats 3
         done
     done
+    ratios "$out" | tee -a "$out/summary.txt"
     echo "results in $out; any step failed: $failed"
     return $failed
+}
+
+# gpu-cnn's images/s (bench prints "...: 1,234 images/s (runs: ...") over PyTorch's (its last line is JSON).
+ratios() {
+    "${PYTHON:-python3}" - "$1" <<'PY'
+import json, pathlib, re, sys
+out = pathlib.Path(sys.argv[1])
+for model in ("resnet18-cifar", "vgg16-cifar"):
+    for batch in (64, 256):
+        ours = theirs = None
+        log = out / f"gpucnn-{model}-{batch}.log"
+        if log.exists():
+            found = re.findall(r": ([0-9][0-9,]*) images/s", log.read_text())
+            ours = float(found[-1].replace(",", "")) if found else None
+        log = out / f"pytorch-{model}-{batch}.log"
+        if log.exists():
+            lines = [l for l in log.read_text().splitlines() if l.startswith("{")]
+            theirs = json.loads(lines[-1])["images_per_s"] if lines else None
+        ratio = f"{ours / theirs:.2f}" if ours and theirs else "n/a"
+        print(f"ratio {model} batch {batch}: gpu-cnn {ours or 'n/a'} / PyTorch {theirs or 'n/a'} images/s = {ratio}"
+              " (goal >= 0.50)")
+PY
 }
 
 case "${1:-}" in
     prepare) prepare ;;
     run) run ;;
-    *) sed -n '2,16p' "$0"; exit 2 ;;
+    *) sed -n '2,17p' "$0"; exit 2 ;;
 esac

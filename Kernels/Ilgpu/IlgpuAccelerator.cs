@@ -45,8 +45,12 @@ public sealed partial class IlgpuAccelerator : Accelerator
     public override AcceleratorKind Kind => AcceleratorKind.Ilgpu;
 
     /// <inheritdoc />
-    public override long MemoryBytes => IsCuda ? device.Runtime.MemorySize
-        : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+    public override long MemoryBytes => MemoryLimitBytes ?? (IsCuda ? device.Runtime.MemorySize
+        : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+
+    /// <summary>A smaller device memory than the device reports, so that tests on the CPU accelerator reach the
+    /// refusal a too-large model meets on a GPU without allocating gigabytes; null for the device's own.</summary>
+    internal long? MemoryLimitBytes { get; set; }
 
     /// <summary>The CUDA GPUs ILGPU finds; empty without the NVIDIA driver.</summary>
     public static IReadOnlyList<CudaDeviceInfo> CudaDevices() => CudaDeviceInfo.All.Value;

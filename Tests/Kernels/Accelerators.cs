@@ -17,7 +17,9 @@ namespace GpuCnn.Tests.Kernels;
 /// conformance) and the tests that name <see cref="OpSuite"/> (optimizer steps, a small network's falling loss) —
 /// because a launch there costs about half a millisecond and a barrier-heavy kernel crawls. Its size rule: the
 /// op suite's cases are small by construction (a double-precision oracle walks each one), so the row takes them all;
-/// the other kernel tests (<see cref="All"/>), which also sweep large shapes, stay off it.</para>
+/// the other kernel tests (<see cref="All"/>), which also sweep large shapes, stay off it. Its layer cases are
+/// checked against the CPU backend's forward and backward pass instead of central differences (hundreds of forward
+/// passes each), see <see cref="GpuCnn.Tests.Ops.OpGradientTests"/>.</para>
 /// <para><see cref="IlgpuPendingOps"/> keeps the ops whose ILGPU kernels are not written yet off that row.</para>
 /// </remarks>
 public static class Accelerators
@@ -37,9 +39,6 @@ public static class Accelerators
     public static readonly IReadOnlySet<string> IlgpuPendingLayerCases = new HashSet<string>(StringComparer.Ordinal)
     {
     };
-
-    /// <summary>How many of an op's layer cases the ILGPU row gradient-checks in a graph (the first).</summary>
-    public const int IlgpuLayerCasesPerOp = 1;
 
     /// <summary>The name of the ILGPU CPU accelerator's row.</summary>
     public const string IlgpuCpu = "ilgpu-cpu";

@@ -32,6 +32,48 @@ public sealed class IlgpuAcceleratorTests
     }
 
     [Fact]
+    public void AutoPrefersACudaGpuThenAnOpenCLGpuThenTheCpuBackend()
+    {
+        Assert.Equal("cuda:0", AcceleratorFactory.AutoChoice(2, 1));
+        Assert.Equal("cuda:0", AcceleratorFactory.AutoChoice(1, null));
+        Assert.Equal("opencl:1", AcceleratorFactory.AutoChoice(0, 1));
+        Assert.Equal("cpu", AcceleratorFactory.AutoChoice(0, null));
+
+        // On this machine: what auto opens is what the rule names.
+        var expected = AcceleratorFactory.AutoChoice(IlgpuAccelerator.CudaDevices().Count,
+            GpuCnn.Kernels.OpenCL.OpenCLAccelerator.GpuDeviceIndex());
+        Assert.Equal(expected, AcceleratorFactory.ResolveAuto());
+        using var auto = AcceleratorFactory.Create("auto");
+        var kind = expected.StartsWith("cuda", StringComparison.Ordinal) ? AcceleratorKind.Ilgpu
+            : expected.StartsWith("opencl", StringComparison.Ordinal) ? AcceleratorKind.OpenCL : AcceleratorKind.Cpu;
+        Assert.Equal(kind, auto.Kind);
+    }
+
+    [Fact]
+    public void DevicesListsACudaGpuWithItsMultiprocessorsMemoryAndComputeCapability()
+    {
+        var line = GpuCnn.Cli.DevicesCommand.CudaLine(new CudaDeviceInfo(1, "NVIDIA H200", 132, 150_000L << 20,
+            "9.0"));
+        Assert.Equal("cuda:1    NVIDIA H200, 132 multiprocessors, 150,000 MiB memory, compute capability 9.0", line);
+    }
+
+    [Fact]
+    public void AModelTooLargeForTheDeviceMemoryIsRefusedWhenBuiltNamingTheMemoryNeeded()
+    {
+        // The CUDA path's check, on the CPU accelerator with a 1 MiB device: LeNet-5's conv1 output alone needs
+        // 6*28*28 floats per image, 1.2 MB at batch 64.
+        using var acc = IlgpuAccelerator.Cpu();
+        acc.MemoryLimitBytes = 1 << 20;
+
+        var error = Assert.Throws<DeviceMemoryException>(() => GpuCnn.Models.ModelZoo.Build("lenet5", acc,
+            maxBatch: 64));
+
+        Assert.Contains("Model 'lenet5' at batch size 64 needs about", error.Message, StringComparison.Ordinal);
+        Assert.Contains(acc.Name, error.Message, StringComparison.Ordinal);
+        Assert.True(error.BytesNeeded >= 2L * 6 * 28 * 28 * sizeof(float) * 64, $"{error.BytesNeeded} bytes");
+    }
+
+    [Fact]
     public void CopiesRoundTripAtAnOffsetAndSumOfSquaresReducesAcrossGroups()
     {
         using var acc = IlgpuAccelerator.Cpu();
@@ -56,7 +98,7 @@ public sealed class IlgpuAcceleratorTests
         foreach (var op in OpRegistry.All.Where(o => !Accelerators.IlgpuPendingOps.Contains(o.Name)))
         {
             var rows = OpParityTests.KernelData.Count(row => (string)row[0] == Accelerators.IlgpuCpu &&
-                (string)row[1] == op.Name) + OpGradientTests.LayerData.Count(row =>
+                (string)row[1] == op.Name) + OpGradientTests.CpuParityLayerData.Count(row =>
                 (string)row[0] == Accelerators.IlgpuCpu && (string)row[1] == op.Name);
             Assert.True(rows > 0, $"{op.Name} has no case on {Accelerators.IlgpuCpu}.");
         }
