@@ -3,8 +3,8 @@ using GpuCnn.Engine.Checkpoints;
 
 namespace GpuCnn.Cli.Train;
 
-/// <summary>What <c>--resume</c> takes from the checkpoint's metadata: a resumed run keeps the model, seed, dataset
-/// and augmentation of the run that wrote it.</summary>
+/// <summary>What <c>--resume</c> takes from the checkpoint's metadata: a resumed run keeps the model, seed, dataset,
+/// augmentation and validation split of the run that wrote it.</summary>
 internal static class Resume
 {
     /// <summary><paramref name="s"/> with the seed, dataset and augmentation of the run saved at
@@ -42,8 +42,31 @@ internal static class Resume
         return s with
         {
             Model = s.Model with { Seed = seed },
-            Data = s.Data with { Dataset = dataset, Augment = Augment(saved, s.Data.Augment) },
+            Data = s.Data with
+            {
+                Dataset = dataset,
+                Augment = Augment(saved, s.Data.Augment),
+                ValidationSplit = ValidationSplit(saved, s.Data.ValidationSplit),
+            },
         };
+    }
+
+    // The images held out are part of the run too: another fraction would train on other images.
+    private static double? ValidationSplit(Dictionary<string, string> saved, double? given)
+    {
+        double? split = saved.TryGetValue(DataSettings.ValidationSplitKey, out var text)
+            ? double.Parse(text, CultureInfo.InvariantCulture)
+            : null;
+        if (split != given)
+        {
+            Console.Error.WriteLine(split is { } f
+                ? $"--resume: holding out {f.ToString(CultureInfo.InvariantCulture)} of the training images for " +
+                    "validation, as the checkpoint's run did."
+                : "--resume: training on all the training images, as the checkpoint's run did (no " +
+                    "--validation-split).");
+        }
+
+        return split;
     }
 
     // The data order follows the seed: resuming with another one would not continue the same run.
