@@ -104,7 +104,7 @@ internal static class ExerciseCommand
         using var network = ModelZoo.Build(Model, accelerator, batchSize, seed);
         using var optimizer = OptimizerSettings.Create(name, lr, Momentum, network);
         using var trainer = new Trainer(network, optimizer);
-        var source = new BatchSource(new MnistBatcher(train, batchSize, shuffle: true, seed));
+        var source = new BatcherSource(new MnistBatcher(train, batchSize, shuffle: true, seed));
         var recorder = new LossRecorder(source.BatchCount);
         var callbacks = new List<TrainingCallback>();
         if (!Console.IsOutputRedirected)

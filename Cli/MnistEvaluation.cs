@@ -11,5 +11,5 @@ internal static class MnistEvaluation
 
     /// <summary>The test set in dataset order.</summary>
     public static IBatchSource Source(MnistDataset test, int batchSize) =>
-        new BatchSource(new MnistBatcher(test, batchSize, shuffle: false, seed: 0));
+        new BatcherSource(new MnistBatcher(test, batchSize, shuffle: false, seed: 0));
 }

@@ -29,7 +29,7 @@ internal static class TrainCommand
             stopping.Patience,
             stopping.MinDelta, stopping.Monitor, schedule.Name, schedule.StepSize, schedule.Gamma, schedule.Patience,
             optimizer.ClipGradNorm, start.Resume, start.Pretrained, start.Regime, start.Freeze, start.NewHead,
-            model.Classes, data.Digits, data.Prefetch, outputs.Checkpoint, outputs.CheckpointBest,
+            model.Classes, data.Digits, data.Prefetch, data.ValidationSplit, outputs.Checkpoint, outputs.CheckpointBest,
             outputs.MetricsJson, outputs.Plot, outputs.LogCsv, outputs.LogStepsCsv,
         };
         command.SetAction(parse => TrainRun.Run(new TrainSettings(model.Bind(parse), data.Bind(parse),

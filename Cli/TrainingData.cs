@@ -127,16 +127,34 @@ internal sealed record TrainingData(string Name, string Directory, ImageDataset?
         return data;
     }
 
+    /// <summary>Training images held out for validation by <see cref="HoldOut"/>; null when none are.</summary>
+    public ImageDataset? Validation { get; init; }
+
+    /// <summary>This data with <paramref name="fraction"/> of its training images moved to
+    /// <see cref="Validation"/>, a random choice fixed by <paramref name="seed"/> (see
+    /// <see cref="ValidationSplit"/>).</summary>
+    public TrainingData HoldOut(double fraction, ulong seed)
+    {
+        var (train, validation) = (Train ?? throw new InvalidOperationException("The training images were not loaded."))
+            .SplitValidation(fraction, seed);
+        return this with { Train = train, Validation = validation };
+    }
+
+    /// <summary>The held-out validation images in dataset order, or null when there are none.</summary>
+    public IBatchSource? ValidationSource(int batchSize) => Validation is { } validation
+        ? new BatcherSource(new ImageBatcher(validation, batchSize, shuffle: false, seed: 0, Mean, Std))
+        : null;
+
     /// <summary>The training images in a fresh order each epoch, augmented by random crops (padding 4) and
     /// horizontal flips when <paramref name="augment"/>; the order and the augmentation follow the seed.</summary>
-    public IBatchSource TrainSource(int batchSize, ulong seed, bool augment, bool prefetch) => new BatchSource(
+    public IBatchSource TrainSource(int batchSize, ulong seed, bool augment, bool prefetch) => new BatcherSource(
         new ImageBatcher(Train ?? throw new InvalidOperationException("The training images were not loaded."),
             batchSize, shuffle: true, seed, Mean, Std, augment ? Augmentation() : null),
         prefetch);
 
     /// <summary>The test images in dataset order.</summary>
     public IBatchSource TestSource(int batchSize) =>
-        new BatchSource(new ImageBatcher(Test, batchSize, shuffle: false, seed: 0, Mean, Std));
+        new BatcherSource(new ImageBatcher(Test, batchSize, shuffle: false, seed: 0, Mean, Std));
 
     /// <summary>The standard CIFAR recipe: pad by 4 with zeros, crop a random 32x32 window, flip half the images.
     /// </summary>

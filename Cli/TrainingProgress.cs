@@ -2,11 +2,13 @@ using System.Diagnostics;
 using System.Globalization;
 using GpuCnn.Engine.Training;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace GpuCnn.Cli;
 
 /// <summary>
-/// A live progress bar for each epoch's training phase. Spectre's progress display owns the thread that starts
+/// A live progress bar for each epoch's training phase: loss, accuracy and speed so far, the step out of the
+/// epoch's steps, the time elapsed and the time remaining. Spectre's progress display owns the thread that starts
 /// it until it ends, so it runs on its own thread while the loop updates its task from the training thread.
 /// </summary>
 internal sealed class TrainingProgress(int batchCount) : TrainingCallback
@@ -33,8 +35,7 @@ internal sealed class TrainingProgress(int batchCount) : TrainingCallback
         var done = loop.StepInEpoch;
         display = new Thread(() => AnsiConsole.Progress()
             .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn { Width = 12 }, new StepColumn())
             .Start(ctx =>
             {
                 task = ctx.AddTask($"epoch {epoch}", maxValue: Math.Max(1, batchCount));
@@ -78,4 +79,22 @@ internal sealed class TrainingProgress(int batchCount) : TrainingCallback
         display = null;
         task = null;
     }
+}
+
+/// <summary>The step, out of the epoch's steps, with the time elapsed and the time left as tqdm shows them:
+/// <c>312/938 [00:05&lt;00:11]</c>.</summary>
+internal sealed class StepColumn : ProgressColumn
+{
+    /// <summary>The text shown at <paramref name="done"/> of <paramref name="total"/> steps.</summary>
+    public static string Format(double done, double total, TimeSpan? elapsed, TimeSpan? remaining) =>
+        string.Create(CultureInfo.InvariantCulture, $"{done:0}/{total:0} [{Time(elapsed)}<{Time(remaining)}]");
+
+    protected override bool NoWrap => true;
+
+    public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+        new Text(Format(task.Value, task.MaxValue, task.ElapsedTime, task.RemainingTime));
+
+    private static string Time(TimeSpan? t) => t is not { } time ? "--:--"
+        : time.TotalHours >= 1 ? time.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture)
+        : time.ToString(@"mm\:ss", CultureInfo.InvariantCulture);
 }

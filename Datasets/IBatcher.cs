@@ -23,4 +23,23 @@ public interface IBatcher
     /// <paramref name="epoch"/> sees them. Safe to call from one thread while other batches are being read.
     /// </summary>
     void Fill(Batch batch, int epoch, ReadOnlySpan<int> indices);
+
+    /// <summary>
+    /// The batches of epoch <paramref name="epoch"/> in <see cref="Order"/>, made on the calling thread. Every step
+    /// yields the same <see cref="Batch"/> refilled, so an epoch allocates once, when enumeration starts; callers
+    /// copy what they keep past the next step. A <see cref="BackgroundBatchLoader"/> yields the same sequence.
+    /// </summary>
+    IEnumerable<Batch> Epoch(int epoch) => OnCallingThread(this, epoch);
+
+    // The one loop behind every batcher's Epoch: ImageBatcher's own public Epoch calls it too.
+    internal static IEnumerable<Batch> OnCallingThread(IBatcher batcher, int epoch)
+    {
+        int[] order = batcher.Order(epoch);
+        var batch = batcher.CreateBatch();
+        for (int start = 0; start < order.Length; start += batcher.BatchSize)
+        {
+            batcher.Fill(batch, epoch, order.AsSpan(start, Math.Min(batcher.BatchSize, order.Length - start)));
+            yield return batch;
+        }
+    }
 }

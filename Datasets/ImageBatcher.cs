@@ -79,16 +79,7 @@ public sealed class ImageBatcher : IBatcher
     /// on (seed, epoch). Every step yields the same <see cref="Batch"/> instance refilled, so an epoch allocates once,
     /// when enumeration starts; callers copy what they keep.
     /// </summary>
-    public IEnumerable<Batch> Epoch(int epoch)
-    {
-        int[] order = Order(epoch);
-        var batch = CreateBatch();
-        for (int start = 0; start < order.Length; start += BatchSize)
-        {
-            Fill(batch, epoch, order.AsSpan(start, Math.Min(BatchSize, order.Length - start)));
-            yield return batch;
-        }
-    }
+    public IEnumerable<Batch> Epoch(int epoch) => IBatcher.OnCallingThread(this, epoch);
 
     /// <inheritdoc/>
     public Batch CreateBatch() => new(BatchSize, data.Channels, data.Height, data.Width);

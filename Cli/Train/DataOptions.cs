@@ -4,7 +4,7 @@ using GpuCnn.Models;
 namespace GpuCnn.Cli.Train;
 
 /// <summary>What <c>train</c> reads and how it batches it: <c>--dataset</c>, <c>--data</c>, <c>--batch-size</c>,
-/// <c>--augment</c>, <c>--limit-train</c>, <c>--digits</c> and <c>--prefetch</c>.</summary>
+/// <c>--augment</c>, <c>--limit-train</c>, <c>--digits</c>, <c>--prefetch</c> and <c>--validation-split</c>.</summary>
 internal sealed class DataOptions
 {
     public Option<string?> Dataset { get; } = CommonOptions.Dataset();
@@ -35,17 +35,26 @@ internal sealed class DataOptions
         DefaultValueFactory = _ => true,
     };
 
+    public Option<double?> ValidationSplit { get; } = new Option<double?>("--validation-split")
+    {
+        Description = "Hold this fraction of the training images out (a random choice fixed by --seed) and report " +
+            "val_loss and val_accuracy after each epoch, which --monitor can watch",
+    }.Must(v => v > 0 && v < 1, "between 0 and 1 (exclusive)");
+
     /// <summary>The values given on the command line.</summary>
     public DataSettings Bind(ParseResult parse) => new(parse.GetValue(Dataset), parse.GetValue(Folder),
         parse.GetValue(BatchSize), parse.GetValue(Augment), parse.GetValue(Limit), parse.GetValue(Digits),
-        parse.GetValue(Prefetch));
+        parse.GetValue(Prefetch), parse.GetValue(ValidationSplit));
 }
 
-/// <summary>The dataset (null: the checkpoint's or the model's default), its folder, the batch size and how the
-/// training images are chosen and fed.</summary>
+/// <summary>The dataset (null: the checkpoint's or the model's default), its folder, the batch size, how the
+/// training images are chosen and fed, and the fraction of them held out for validation (null: none).</summary>
 internal sealed record DataSettings(string? Dataset, string? Folder, int BatchSize, bool Augment, int? Limit,
-    string? Digits, bool Prefetch)
+    string? Digits, bool Prefetch, double? ValidationSplit = null)
 {
+    /// <summary>The checkpoint metadata entry holding <c>--validation-split</c>, which a resumed run keeps.</summary>
+    public const string ValidationSplitKey = "validation_split";
+
     /// <summary>The digits of <c>--digits</c>, or null when not given; false (after printing why) when the list
     /// cannot be read.</summary>
     public bool TryParseDigits(out byte[]? digits)

@@ -4,7 +4,7 @@ using GpuCnn.Engine.Checkpoints;
 namespace GpuCnn.Cli.Train;
 
 /// <summary>What <c>--resume</c> takes from the checkpoint's metadata: a resumed run keeps the model, optimizer, seed,
-/// dataset and augmentation of the run that wrote it.</summary>
+/// dataset, augmentation and validation split of the run that wrote it.</summary>
 internal static class Resume
 {
     /// <summary><paramref name="s"/> with the seed, dataset and augmentation of the run saved at
@@ -49,8 +49,31 @@ internal static class Resume
         {
             Model = s.Model with { Seed = seed },
             Optimizer = optimizer,
-            Data = s.Data with { Dataset = dataset, Augment = Augment(saved, s.Data.Augment) },
+            Data = s.Data with
+            {
+                Dataset = dataset,
+                Augment = Augment(saved, s.Data.Augment),
+                ValidationSplit = ValidationSplit(saved, s.Data.ValidationSplit),
+            },
         };
+    }
+
+    // The images held out are part of the run too: another fraction would train on other images.
+    private static double? ValidationSplit(Dictionary<string, string> saved, double? given)
+    {
+        double? split = saved.TryGetValue(DataSettings.ValidationSplitKey, out var text)
+            ? double.Parse(text, CultureInfo.InvariantCulture)
+            : null;
+        if (split != given)
+        {
+            Console.Error.WriteLine(split is { } f
+                ? $"--resume: holding out {f.ToString(CultureInfo.InvariantCulture)} of the training images for " +
+                    "validation, as the checkpoint's run did."
+                : "--resume: training on all the training images, as the checkpoint's run did (no " +
+                    "--validation-split).");
+        }
+
+        return split;
     }
 
     // The optimizer's state only fits the same optimizer; a weight decay or momentum left out is the checkpoint's, as

@@ -25,7 +25,8 @@ internal sealed class StoppingOptions
     {
         HelpName = "METRIC",
         Description = "Metric watched by --checkpoint-best, --early-stopping and the plateau schedule: " +
-            string.Join(", ", Enum.GetValues<Metric>().Select(m => m.Name())),
+            string.Join(", ", Enum.GetValues<Metric>().Select(m => m.Name())) +
+            " (val_loss and val_accuracy need --validation-split)",
         DefaultValueFactory = _ => "test_loss",
     };
 
@@ -40,4 +41,18 @@ internal sealed record StoppingSettings(int? Patience, double MinDelta, Metric M
     /// <summary>The early-stopping callback, or null when not asked for.</summary>
     public TrainingCallback? Callback() =>
         Patience is { } patience ? new EarlyStopping(patience, MinDelta, Monitor) : null;
+
+    /// <summary>Whether the run measures the monitored metric: the validation metrics need a validation split;
+    /// prints why not.</summary>
+    public bool Measurable(double? validationSplit)
+    {
+        if (Monitor.NeedsValidation() && validationSplit is null)
+        {
+            Console.Error.WriteLine($"--monitor {Monitor.Name()} is measured on images held out of training; add " +
+                "--validation-split F (e.g. 0.1) or monitor test_loss.");
+            return false;
+        }
+
+        return true;
+    }
 }

@@ -40,7 +40,8 @@ internal static class TrainRun
         }
 
         s = s with { Data = s.Data.WithDefaultDataset(s.Model.Name) };
-        if (!s.Data.Suits(s.Model.Name, digits) || LoadData(s, digits, classCount) is not { } loaded)
+        if (!s.Stopping.Measurable(s.Data.ValidationSplit) || !s.Data.Suits(s.Model.Name, digits) ||
+            LoadData(s, digits, classCount) is not { } loaded)
         {
             return 2;
         }
@@ -83,6 +84,20 @@ internal static class TrainRun
             data = data with { Train = data.Train!.Slice(0, Math.Min(n, data.Train!.Count)) };
         }
 
+        // Held out of the images --limit-train kept: the split is of the data the run would otherwise train on.
+        if (s.Data.ValidationSplit is { } fraction)
+        {
+            try
+            {
+                data = data.HoldOut(fraction, s.Model.Seed);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"--validation-split {fraction.ToString(Invariant)}: {e.Message}");
+                return null;
+            }
+        }
+
         return (data, classes);
     }
 
@@ -104,11 +119,12 @@ internal static class TrainRun
         using var trainer = new Trainer(network, optimizer);
         ranks?.Attach(trainer);
         var source = Ranks.Shard(trainer, data.TrainSource(batch, s.Model.Seed, s.Data.Augment, s.Data.Prefetch));
-        var callbacks = Callbacks(s, data, optimizer, source.BatchCount);
+        var callbacks = TrainCallbacks.Create(s, data, optimizer, source.BatchCount);
         var loop = new FitLoop(trainer, source, data.TestSource(shard), s.Schedule.Epochs,
             ranks?.Filter(trainer, callbacks) ?? callbacks)
         {
             InterruptCheckpointPath = s.Outputs.InterruptCheckpoint, WritesFiles = ranks?.IsRoot ?? true,
+            Validation = data.ValidationSource(shard),
         };
         AddMetadata(loop, s, data, digits, classes);
         if (s.Start.Resume is { } path)
@@ -121,49 +137,11 @@ internal static class TrainRun
             $"{model} ({network.ParameterCount:N0} parameters) on {accelerator.Name}; " +
             $"{OptimizerSettings.Describe(optimizer)}, batch {batch}, seed {s.Model.Seed}, {data.Train!.Count:N0} " +
             $"training images{(s.Data.Dataset == TrainingData.MnistName ? "" : $" of {data.Title}")}" +
-            $"{(s.Data.Augment ? ", augmented" : "")}"));
+            $"{(s.Data.Augment ? ", augmented" : "")}" +
+            $"{(data.Validation is { } v ? $", {v.Count:N0} held out for validation" : "")}"));
         var code = ExitCode(RunUntilDoneOrCancelled(loop));
         ranks?.Finish();
         return code;
-    }
-
-    // In the order they run at each event: clipping before the step, the report before the schedule reads the
-    // metrics, checkpoints after everything that changes the state.
-    private static List<TrainingCallback> Callbacks(TrainSettings s, TrainingData data, Optimizer optimizer,
-        int batchCount)
-    {
-        var callbacks = new List<TrainingCallback>();
-        if (s.Optimizer.ClipGradNorm is { } maxNorm)
-        {
-            callbacks.Add(new GradientClipping(maxNorm));
-        }
-
-        if (!Console.IsOutputRedirected)
-        {
-            callbacks.Add(new TrainingProgress(batchCount));
-        }
-
-        callbacks.Add(new EpochReport(s.Schedule.Epochs, s.Outputs.MetricsJson, new Dictionary<string, object>
-        {
-            ["model"] = s.Model.Name,
-            ["optimizer"] = s.Optimizer.Name,
-            ["batch_size"] = s.Data.BatchSize,
-            ["seed"] = s.Model.Seed,
-            ["dataset"] = s.Data.Dataset!,
-            ["augment"] = s.Data.Augment,
-        }));
-        TrainingCallback?[] optional =
-            [s.Schedule.Callback(s.Stopping.Monitor), s.Stopping.Callback(), s.Outputs.CsvLog()];
-        callbacks.AddRange(optional.OfType<TrainingCallback>());
-        callbacks.AddRange(s.Outputs.Checkpoints(s.Stopping.Monitor));
-        if (s.Outputs.Plot is { } plotPath)
-        {
-            callbacks.Add(new CurvesPlot(plotPath, string.Create(Invariant,
-                $"{s.Model.Name} on {data.Title}: {optimizer.Name}, lr {optimizer.LearningRate}, batch " +
-                $"{s.Data.BatchSize}"), s.Optimizer.Name, new LossRecorder(batchCount)));
-        }
-
-        return callbacks;
     }
 
     // What eval, predict and a later --resume read back from the checkpoints.
@@ -186,6 +164,11 @@ internal static class TrainRun
         if (s.Data.Augment)
         {
             loop.Metadata[TrainingData.AugmentKey] = "true";
+        }
+
+        if (s.Data.ValidationSplit is { } fraction)
+        {
+            loop.Metadata[DataSettings.ValidationSplitKey] = fraction.ToString("R", Invariant);
         }
     }
 

@@ -8,7 +8,7 @@ namespace GpuCnn.Engine;
 /// A built graph on one accelerator: the schedule of nodes, their parameters and their buffers. Forward runs the
 /// schedule in order, backward in reverse; nothing is read back unless asked.
 /// </summary>
-public sealed class Network : IDisposable
+public sealed partial class Network : IDisposable
 {
     private readonly List<Node> schedule;
     private readonly List<Parameter> parameters = [];
@@ -335,7 +335,11 @@ public sealed class Network : IDisposable
         }
     }
 
-    /// <summary>Runs forward in evaluation mode and returns the outputs (batch, OutputShape).</summary>
+    /// <summary>
+    /// Runs forward in evaluation mode and returns the raw outputs (batch, OutputShape): logits for most models,
+    /// probabilities for one ending in Softmax (see <see cref="OutputScores"/>). For probabilities from any
+    /// classifier use <see cref="PredictProbabilities"/> or <see cref="Classify"/>.
+    /// </summary>
     public float[] Predict(ReadOnlySpan<float> input, int batch)
     {
         var training = IsTraining;

@@ -1,12 +1,16 @@
 namespace GpuCnn.Engine.Inference;
 
 /// <summary>The answer for one sample: a probability per class, and the most probable class.</summary>
-/// <param name="Probabilities">Softmax of the network's outputs; they sum to 1.</param>
+/// <param name="Probabilities">Softmax of the network's logits; they sum to 1.</param>
 /// <param name="Class">The index of the largest probability (the lowest index on a tie).</param>
 public sealed record Prediction(float[] Probabilities, int Class)
 {
     /// <summary>The probability of <see cref="Class"/>.</summary>
     public float Confidence => Probabilities[Class];
+
+    /// <summary>The class and its probability, e.g. <c>7 (p = 0.998)</c>.</summary>
+    public override string ToString() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Class} (p = {Confidence:F3})");
 }
 
 /// <summary>
@@ -24,7 +28,6 @@ public sealed class Classifier : IDisposable
     private readonly Lock gate = new();
     private readonly Network network;
     private readonly bool ownsNetwork;
-    private readonly bool outputIsProbability;
     private bool disposed;
 
     /// <summary>Classifies with <paramref name="network"/>, whose output is one score (or probability) per class.
@@ -43,8 +46,6 @@ public sealed class Classifier : IDisposable
 
         this.network = network;
         this.ownsNetwork = ownsNetwork;
-        // Models that end in Softmax already output probabilities; a second softmax would flatten them.
-        outputIsProbability = network.Output.Kind == "Softmax";
     }
 
     /// <summary>The per-sample input shape, e.g. (1, 28, 28).</summary>
@@ -129,45 +130,26 @@ public sealed class Classifier : IDisposable
         }
     }
 
-    private Prediction ToPrediction(ReadOnlySpan<float> scores) => FromScores(scores, outputIsProbability);
+    private Prediction ToPrediction(ReadOnlySpan<float> scores) => FromScores(scores, network.OutputScores);
 
     /// <summary>
     /// The prediction for one sample's outputs: the class of the highest score, and probabilities that are the
     /// outputs themselves when <paramref name="scoresAreProbabilities"/> (a network ending in Softmax), else their
     /// softmax (a network ending in logits).
     /// </summary>
-    public static Prediction FromScores(ReadOnlySpan<float> scores, bool scoresAreProbabilities)
+    public static Prediction FromScores(ReadOnlySpan<float> scores, bool scoresAreProbabilities) =>
+        FromScores(scores, scoresAreProbabilities ? ScoreKind.Probabilities : ScoreKind.Logits);
+
+    /// <summary>
+    /// The prediction for one sample's outputs of <paramref name="kind"/>: the class of the highest score, and the
+    /// probabilities (the softmax of logits, the outputs of a Softmax, the exponentials of a LogSoftmax).
+    /// </summary>
+    public static Prediction FromScores(ReadOnlySpan<float> scores, ScoreKind kind)
     {
-        var probabilities = new float[scores.Length];
-        var best = 0;
-        for (var i = 1; i < scores.Length; i++)
-        {
-            if (scores[i] > scores[best])
-            {
-                best = i;
-            }
-        }
-
-        if (scoresAreProbabilities)
-        {
-            scores.CopyTo(probabilities);
-            return new Prediction(probabilities, best);
-        }
-
-        // Shift by the largest score so that exp never overflows.
-        var sum = 0.0;
-        for (var i = 0; i < scores.Length; i++)
-        {
-            probabilities[i] = MathF.Exp(scores[i] - scores[best]);
-            sum += probabilities[i];
-        }
-
-        for (var i = 0; i < probabilities.Length; i++)
-        {
-            probabilities[i] = (float)(probabilities[i] / sum);
-        }
-
-        return new Prediction(probabilities, best);
+        var probabilities = scores.ToArray();
+        Probabilities.FromScores(probabilities, kind);
+        // Every kind is an increasing function of the logits: the arg-max of the scores is the class.
+        return new Prediction(probabilities, Probabilities.ArgMax(scores));
     }
 
     private void CheckLength(int length, int count)

@@ -30,7 +30,8 @@ public sealed class FitLoop
     private long epochSeen;
     private long epochCorrect;
 
-    /// <summary>Trains <paramref name="trainer"/> for <paramref name="epochs"/> epochs in all.</summary>
+    /// <summary>Trains <paramref name="trainer"/> for <paramref name="epochs"/> epochs in all. Dataset batchers plug
+    /// in with <see cref="BatcherExtensions.ToBatchSource"/>.</summary>
     /// <param name="trainer">The network, loss and optimizer.</param>
     /// <param name="train">Training batches.</param>
     /// <param name="evaluation">Batches evaluated after each epoch, or null for none (test metrics are NaN).</param>
@@ -81,6 +82,14 @@ public sealed class FitLoop
 
     /// <summary>The checkpoint last written (or resumed from): what to fall back on if training diverges.</summary>
     public string? LastCheckpoint { get; private set; }
+
+    /// <summary>
+    /// Batches held out of training and evaluated after each epoch, before the evaluation source: their loss and
+    /// accuracy are the epoch's <see cref="EpochMetrics.ValidationLoss"/> and
+    /// <see cref="EpochMetrics.ValidationAccuracy"/> (<c>val_loss</c>, <c>val_accuracy</c>), which early stopping,
+    /// the best checkpoint and plateau schedules can watch. Null (the default) for none: those metrics are NaN.
+    /// </summary>
+    public IBatchSource? Validation { get; init; }
 
     /// <summary>Where an interrupted run saves its state.</summary>
     public string InterruptCheckpointPath { get; set; } = "interrupted.safetensors";
@@ -196,9 +205,10 @@ public sealed class FitLoop
             callback.OnTrainPhaseEnd(this);
         }
 
+        var (valLoss, valAccuracy) = Validation is null ? (double.NaN, double.NaN) : Evaluate(Trainer, Validation);
         var (testLoss, testAccuracy) = evaluation is null ? (double.NaN, double.NaN) : Evaluate(Trainer, evaluation);
         var metrics = new EpochMetrics(epoch, epochLossSum / epochSeen, (double)epochCorrect / epochSeen, testLoss,
-            testAccuracy, seconds > 0 ? seenNow / seconds : 0, Optimizer.LearningRate);
+            testAccuracy, seconds > 0 ? seenNow / seconds : 0, Optimizer.LearningRate, valLoss, valAccuracy);
         history.Add(metrics);
         CompletedEpochs = epoch;
         StepInEpoch = 0;
@@ -271,6 +281,10 @@ public sealed class FitLoop
 
         Checkpoint.Save(path, Network, Optimizer, metadata);
         LastCheckpoint = path;
+        foreach (var callback in callbacks)
+        {
+            callback.OnCheckpointSaved(this, path);
+        }
     }
 
     /// <summary>

@@ -8,8 +8,8 @@ namespace GpuCnn.Engine.Training;
 public readonly record struct TrainingBatch(float[] Inputs, int[] Labels, int Count);
 
 /// <summary>
-/// Where a <see cref="FitLoop"/> gets its batches. The loop knows nothing of files or datasets; a source adapts
-/// them (the command line adapts the MNIST batcher).
+/// Where a <see cref="FitLoop"/> gets its batches. The loop knows nothing of files; a source adapts them.
+/// <see cref="BatcherSource"/> adapts the dataset library's batchers (MNIST, CIFAR-10, image folders).
 /// </summary>
 public interface IBatchSource
 {

@@ -14,6 +14,12 @@ public enum Metric
 
     /// <summary>Accuracy on the evaluation source.</summary>
     TestAccuracy,
+
+    /// <summary>Mean loss on the validation source (<see cref="FitLoop.Validation"/>).</summary>
+    ValidationLoss,
+
+    /// <summary>Accuracy on the validation source.</summary>
+    ValidationAccuracy,
 }
 
 /// <summary>Names and directions of <see cref="Metric"/> values.</summary>
@@ -26,14 +32,21 @@ public static class MetricNames
         Metric.TrainAccuracy => "train_accuracy",
         Metric.TestLoss => "test_loss",
         Metric.TestAccuracy => "test_accuracy",
+        Metric.ValidationLoss => "val_loss",
+        Metric.ValidationAccuracy => "val_accuracy",
         _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, null),
     };
 
     /// <summary>True when larger is better (accuracies), false when smaller is (losses).</summary>
-    public static bool IsMaximised(this Metric metric) => metric is Metric.TrainAccuracy or Metric.TestAccuracy;
+    public static bool IsMaximised(this Metric metric) =>
+        metric is Metric.TrainAccuracy or Metric.TestAccuracy or Metric.ValidationAccuracy;
 
     /// <summary>True when the metric needs an evaluation source.</summary>
     public static bool NeedsEvaluation(this Metric metric) => metric is Metric.TestLoss or Metric.TestAccuracy;
+
+    /// <summary>True when the metric needs a validation source (<see cref="FitLoop.Validation"/>).</summary>
+    public static bool NeedsValidation(this Metric metric) =>
+        metric is Metric.ValidationLoss or Metric.ValidationAccuracy;
 
     /// <summary>Parses a name as <see cref="Name"/> writes it.</summary>
     public static Metric Parse(string name)

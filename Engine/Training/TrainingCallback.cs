@@ -39,6 +39,12 @@ public abstract class TrainingCallback
     {
     }
 
+    /// <summary>After the loop wrote a checkpoint to <paramref name="path"/> (at the end of an epoch, for the best
+    /// epoch, or on interruption).</summary>
+    public virtual void OnCheckpointSaved(FitLoop loop, string path)
+    {
+    }
+
     /// <summary>Once, when the loop stops for any reason.</summary>
     public virtual void OnFitEnd(FitLoop loop, FitResult result)
     {

@@ -6,7 +6,8 @@ namespace GpuCnn.Engine.Training.Callbacks;
 /// <summary>
 /// Writes per-epoch metrics as CSV, and optionally each step's training loss to a second CSV. The epoch file is
 /// rewritten from the loop's history after every epoch, so a resumed run's file holds exactly the epochs up to
-/// now; the step file drops the steps after the checkpoint a run resumes from.
+/// now; the step file drops the steps after the checkpoint a run resumes from. A loop with a
+/// <see cref="FitLoop.Validation"/> source adds the columns val_loss and val_accuracy.
 /// </summary>
 public sealed class CsvLog(string path, string? stepsPath = null) : TrainingCallback
 {
@@ -69,12 +70,16 @@ public sealed class CsvLog(string path, string? stepsPath = null) : TrainingCall
 
     private void WriteEpochs(FitLoop loop)
     {
-        var text = new StringBuilder(EpochHeader).Append('\n');
+        var validation = loop.Validation is not null;
+        var text = new StringBuilder(EpochHeader).Append(validation ? ",val_loss,val_accuracy\n" : "\n");
         foreach (var m in loop.History)
         {
             text.Append(string.Create(CultureInfo.InvariantCulture,
                 $"{m.Epoch},{m.TrainLoss:R},{m.TrainAccuracy:R},{m.TestLoss:R},{m.TestAccuracy:R}," +
-                $"{m.LearningRate:R},{m.ImagesPerSecond:F1}\n"));
+                $"{m.LearningRate:R},{m.ImagesPerSecond:F1}"));
+            text.Append(validation
+                ? string.Create(CultureInfo.InvariantCulture, $",{m.ValidationLoss:R},{m.ValidationAccuracy:R}\n")
+                : "\n");
         }
 
         CreateDirectoryFor(Path);
