@@ -20,6 +20,26 @@ public sealed class ReadmeSampleTests
     }
 
     [Fact]
+    public void EveryCSharpBlockOfTheReadmeIsASampleThatCiBuilds()
+    {
+        var root = RepositoryRoot();
+        var samples = Directory.GetFiles(Path.Combine(root, "Samples"), "Program.cs", SearchOption.AllDirectories)
+            .ToDictionary(f => string.Join('\n', Lines(File.ReadAllText(f))), f => Path.GetDirectoryName(f)!);
+        var ci = Read(".ci/run");
+        var blocks = CSharpBlocks(Read("README.md"));
+
+        Assert.True(blocks.Count >= 3, $"only {blocks.Count} C# blocks found in the README");
+        foreach (var block in blocks)
+        {
+            Assert.True(samples.TryGetValue(string.Join('\n', Lines(block)), out var folder),
+                $"README block starting '{Lines(block)[0]}' is not the Program.cs of any sample");
+            var project = Path.GetFileName(folder) + ".csproj";
+            Assert.True(File.Exists(Path.Combine(folder, project)), $"{folder} has no {project}");
+            Assert.Contains($"Samples/{Path.GetFileName(folder)}/{project}", ci, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void TheSampleGoesFromTheDatasetsToAPredictionInAtMost15Lines()
     {
         var lines = Lines(Read(SamplePath));
@@ -49,6 +69,21 @@ public sealed class ReadmeSampleTests
         return close < 0
             ? throw new InvalidDataException($"No ```csharp block under '{heading}'.")
             : string.Join('\n', lines[(open + 1)..close]);
+    }
+
+    private static List<string> CSharpBlocks(string markdown)
+    {
+        var lines = Lines(markdown);
+        var blocks = new List<string>();
+        for (var open = Array.IndexOf(lines, "```csharp"); open >= 0;
+            open = Array.IndexOf(lines, "```csharp", open + 1))
+        {
+            var close = Array.FindIndex(lines, open + 1, l => l == "```");
+            blocks.Add(string.Join('\n', lines[(open + 1)..close]));
+            open = close;
+        }
+
+        return blocks;
     }
 
     // Line by line, without the trailing newline and whatever line endings a checkout gave the files.
