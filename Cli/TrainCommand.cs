@@ -33,7 +33,8 @@ internal static class TrainCommand
             outputs.MetricsJson, outputs.Plot, outputs.LogCsv, outputs.LogStepsCsv,
         };
         command.SetAction(parse => TrainRun.Run(new TrainSettings(model.Bind(parse), data.Bind(parse),
-            optimizer.Bind(parse), schedule.Bind(parse), stopping.Bind(parse), outputs.Bind(parse),
+            optimizer.Bind(parse), schedule.Bind(parse),
+            stopping.Bind(parse, validating: parse.GetValue(data.ValidationSplit) is not null), outputs.Bind(parse),
             start.Bind(parse))));
         return command;
     }

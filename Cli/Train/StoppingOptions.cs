@@ -21,18 +21,19 @@ internal sealed class StoppingOptions
         DefaultValueFactory = _ => 0,
     }.Must(v => v >= 0 && double.IsFinite(v), "at least 0 and finite");
 
-    public Option<string> Monitor { get; } = new("--monitor")
+    public Option<string?> Monitor { get; } = new("--monitor")
     {
         HelpName = "METRIC",
         Description = "Metric watched by --checkpoint-best, --early-stopping and the plateau schedule: " +
             string.Join(", ", Enum.GetValues<Metric>().Select(m => m.Name())) +
-            " (val_loss and val_accuracy need --validation-split)",
-        DefaultValueFactory = _ => "test_loss",
+            " (val_loss and val_accuracy need --validation-split; default val_loss with it, test_loss without)",
     };
 
-    /// <summary>The values given on the command line.</summary>
-    public StoppingSettings Bind(ParseResult parse) => new(parse.GetValue(Patience), parse.GetValue(MinDelta),
-        MetricNames.Parse(parse.GetValue(Monitor)!));
+    /// <summary>The values given on the command line; the monitored metric defaults to the validation loss when
+    /// images are held out (<paramref name="validating"/>), as selecting on the test set would tune to it.</summary>
+    public StoppingSettings Bind(ParseResult parse, bool validating) => new(parse.GetValue(Patience),
+        parse.GetValue(MinDelta),
+        MetricNames.Parse(parse.GetValue(Monitor) ?? (validating ? "val_loss" : "test_loss")));
 }
 
 /// <summary>Early stopping's patience (null: never stop early) and threshold, and the monitored metric.</summary>

@@ -39,6 +39,22 @@ public sealed class ValidationSplitCliTests : IDisposable
         Assert.True(epochs[1].GetProperty("val_loss").GetDouble() > 0);
     }
 
+    [Theory]
+    [InlineData(true, "val_loss")]
+    [InlineData(false, "test_loss")]
+    public void WithoutMonitorTheBestCheckpointWatchesTheValidationLossWhenThereIsASplit(bool split, string watched)
+    {
+        Gpucnn.WriteTinyMnist(fixture, train: 40, test: 20);
+        var best = Path.Combine(fixture.Directory, $"best-{split}.safetensors");
+        string[] args = ["train", "--data-dir", fixture.Directory, "--device", "cpu", "--epochs", "1",
+            "--batch-size", "10", "--checkpoint-best", best];
+
+        var (code, output, error) = Gpucnn.Run(split ? [.. args, "--validation-split", "0.25"] : args);
+
+        Assert.True(code == 0, error);
+        Assert.Contains($"saved to {best} (best {watched} so far)", output);
+    }
+
     [Fact]
     public void MonitoringAValidationMetricWithoutASplitIsRefusedBeforeTraining()
     {
