@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using GpuCnn.Datasets;
 using GpuCnn.Datasets.Imaging;
@@ -24,6 +25,17 @@ internal sealed record CheckpointModel(string Path, string Model, int Classes, b
 {
     /// <summary>The metadata entry naming the model.</summary>
     public const string ModelKey = "model";
+
+    /// <summary>The <c>--model</c> option of the commands that load a checkpoint: no default, since the checkpoint
+    /// names its model; given, it is checked against that (and names the model of a file that does not say).
+    /// </summary>
+    public static Option<string> ModelOption()
+    {
+        var option = CommonOptions.Model(inputs: ModelInputs.Datasets);
+        option.DefaultValueFactory = null;
+        option.Description += " (default: the checkpoint's)";
+        return option;
+    }
 
     /// <summary>The model's per-sample input shape.</summary>
     public Shape Input => ModelZoo.InputShape(Model);

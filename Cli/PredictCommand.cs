@@ -11,9 +11,7 @@ internal static class PredictCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Model(inputs: ModelInputs.Datasets);
-        // The checkpoint names its model; --model only confirms it (or picks one for a file that does not say).
-        model.DefaultValueFactory = null;
+        var model = CheckpointModel.ModelOption();
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint to load", Required = true };
         var device = CommonOptions.Device();
         var images = new Argument<string[]>("images")

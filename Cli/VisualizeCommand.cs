@@ -18,8 +18,7 @@ internal static class VisualizeCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Model(inputs: ModelInputs.Datasets);
-        model.DefaultValueFactory = null; // the checkpoint's model
+        var model = CheckpointModel.ModelOption();
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint to load", Required = true };
         var sample = new Option<int>("--sample")
         {
