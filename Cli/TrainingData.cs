@@ -7,7 +7,7 @@ using GpuCnn.Models;
 namespace GpuCnn.Cli;
 
 /// <summary>
-/// The labelled images <c>train</c> and <c>eval</c> feed a model — MNIST, CIFAR-10 or a folder of PNGs — with the
+/// The labelled images <c>train</c> and <c>eval</c> feed a model — MNIST, CIFAR-10 or a folder of images — with the
 /// per-channel mean and std they are normalised with.
 /// </summary>
 /// <param name="Name">mnist, cifar10 or folder.</param>
@@ -205,7 +205,7 @@ internal sealed record TrainingData(string Name, string Directory, ImageDataset?
             {
                 throw new DirectoryNotFoundException(
                     $"--dataset folder reads {Path.Combine(directory, "train")} and {Path.Combine(directory, "test")}" +
-                    $", one sub-folder of PNG files per class in each; {path} does not exist.");
+                    $", one sub-folder of image files per class in each; {path} does not exist.");
             }
 
             return ImageFolder.Load(path, input[0], (input[1], input[2]));

@@ -12,13 +12,13 @@ namespace GpuCnn.Cli;
 
 /// <summary>
 /// <c>gpucnn visualize</c>: pictures of what a trained network has learned: the first convolution's filters, and
-/// the feature maps chosen layers produce for one input (a test image or a PNG of your own).
+/// the feature maps chosen layers produce for one input (an MNIST test image or a picture of your own).
 /// </summary>
 internal static class VisualizeCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Model();
+        var model = CheckpointModel.ModelOption();
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint to load", Required = true };
         var sample = new Option<int>("--sample")
         {
@@ -27,8 +27,8 @@ internal static class VisualizeCommand
         }.AtLeast(0);
         var image = new Option<string?>("--image")
         {
-            Description = "A PNG to feed instead: made grey, scaled to the input size, inverted when it is mostly " +
-                "light, and normalised like MNIST",
+            Description = "An image file (PNG, JPEG, BMP, GIF, WebP, TIFF) to feed instead, prepared as predict " +
+                "does: scaled to the input size; for a model trained on MNIST made grey and inverted when mostly light",
         };
         var layers = new Option<string?>("--layers")
         {
@@ -45,27 +45,32 @@ internal static class VisualizeCommand
         {
             model, checkpoint, sample, image, layers, output, device, dataDir,
         };
-        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(checkpoint)!, parse.GetValue(sample),
+        command.SetAction(parse => Run(parse.GetValue(model), parse.GetValue(checkpoint)!, parse.GetValue(sample),
             parse.GetValue(image), parse.GetValue(layers), parse.GetValue(output)!, parse.GetValue(device)!,
             parse.GetValue(dataDir)!));
         return command;
     }
 
-    private static int Run(string model, string checkpoint, int sample, string? imagePath, string? layerList,
+    private static int Run(string? model, string checkpoint, int sample, string? imagePath, string? layerList,
         string output, string device, string dataDir)
     {
+        if (CheckpointModel.Read(checkpoint, model) is not { } saved)
+        {
+            return 2;
+        }
+
         using var accelerator = Devices.Open(device);
-        using var network = ModelZoo.Build(model, accelerator, maxBatch: 1);
+        using var network = ModelZoo.Build(saved.Model, accelerator, maxBatch: 1, classes: saved.Classes);
         Checkpoint.Load(checkpoint, network);
         var convolutions = network.Nodes.Where(n => n.Kind == "Conv2d").ToList();
         if (convolutions.Count == 0)
         {
-            Console.Error.WriteLine($"{model} has no convolution to draw.");
+            Console.Error.WriteLine($"{saved.Model} has no convolution to draw.");
             return 2;
         }
 
-        if (Layers(network, model, layerList, convolutions) is not { } layers ||
-            Input(network.InputShape, sample, imagePath, dataDir) is not (var input, var source))
+        if (Layers(network, saved.Model, layerList, convolutions) is not { } layers ||
+            Input(saved, sample, imagePath, dataDir) is not (var input, var source))
         {
             return 2;
         }
@@ -77,10 +82,12 @@ internal static class VisualizeCommand
         // Most models end in logits; only their softmax is a probability.
         var prediction = Classifier.FromScores(network.Predict(input, 1), network.Output.Kind == "Softmax");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Input: {source}; predicted {prediction.Class} ({prediction.Confidence:P1})."));
+            $"Input: {source}; predicted {saved.Label(prediction.Class)} ({prediction.Confidence:P1})."));
         var shape = network.InputShape;
         var inputPath = Path.Combine(output, "input.png");
-        ImageGrid.Save(inputPath, [input], shape[1], shape[2], scale: 8);
+        int plane = shape[1] * shape[2];
+        ImageGrid.Save(inputPath, [.. Enumerable.Range(0, shape[0]).Select(c => input[(c * plane)..((c + 1) * plane)])],
+            shape[1], shape[2], scale: 8);
         foreach (var layer in layers)
         {
             var maps = LayerTiles.FeatureMaps(network.OutputOf(layer).ToArray(), layer.OutputShape);
@@ -112,14 +119,22 @@ internal static class VisualizeCommand
         return [.. names.Select(network.Node)];
     }
 
-    // The normalised input (the PNG of --image, else MNIST test image --sample) and words saying what it is; null
-    // after printing why --sample is out of range.
-    private static (float[] Input, string Source)? Input(Shape shape, int sample, string? imagePath, string dataDir)
+    // The normalised input (the picture of --image, else MNIST test image --sample) and words saying what it is;
+    // null after printing why --sample cannot be used.
+    private static (float[] Input, string Source)? Input(CheckpointModel saved, int sample, string? imagePath,
+        string dataDir)
     {
         if (imagePath is not null)
         {
-            return (LayerTiles.ToDigitInput(Png.Load(imagePath), shape[1], shape[2], Mnist.Mean, Mnist.Std),
-                imagePath);
+            var prepared = saved.Prepare(ImageFile.Load(imagePath));
+            return (prepared.Values, $"{imagePath} ({prepared.Description})");
+        }
+
+        if (!saved.Input.Equals(TrainingData.MnistShape))
+        {
+            Console.Error.WriteLine($"--sample feeds MNIST test images, but {saved.Model} takes " +
+                $"{TrainingData.Format(saved.Input)} input; pass --image with a picture instead.");
+            return null;
         }
 
         var (_, test) = Mnist.LoadOrFetch(dataDir, message => Console.Error.WriteLine(message));

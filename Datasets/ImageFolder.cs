@@ -3,22 +3,24 @@ using GpuCnn.Datasets.Imaging;
 namespace GpuCnn.Datasets;
 
 /// <summary>
-/// Loads a labelled image set laid out as one sub-folder per class, each holding PNG files: <c>root/cat/1.png</c>,
-/// <c>root/dog/7.png</c>. Classes are numbered by the ordinal order of the folder names, files are read in ordinal
-/// order of their names, so the same tree always gives the same dataset.
+/// Loads a labelled image set laid out as one sub-folder per class, each holding image files of any format
+/// <see cref="ImageFile"/> reads (PNG, JPEG, BMP, GIF, WebP, TIFF): <c>root/cat/1.png</c>, <c>root/dog/7.jpg</c>.
+/// Classes are numbered by the ordinal order of the folder names, files are read in ordinal order of their names,
+/// so the same tree always gives the same dataset.
 /// </summary>
 public static class ImageFolder
 {
-    /// <summary>Reads every <c>.png</c> under the class folders of <paramref name="root"/>.</summary>
+    /// <summary>Reads every image file (by its extension, <see cref="ImageFile.Extensions"/>) under the class folders
+    /// of <paramref name="root"/>.</summary>
     /// <param name="root">The folder holding one sub-folder per class; other files in it are ignored.</param>
     /// <param name="channels">1 for grey (RGB is reduced by the Rec. 601 luma weights) or 3 for RGB (grey is
     /// repeated); any alpha channel is dropped.</param>
     /// <param name="size">The height and width to resize every image to, by nearest neighbour; without it every
     /// image must have the size of the first.</param>
     /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> does not exist.</exception>
-    /// <exception cref="InvalidDataException">There are no classes or no images, an image is not a valid PNG or is
-    /// over <see cref="ImageLimits.MaxPixels"/>, sizes differ without <paramref name="size"/>, or the set would not
-    /// fit one array; the message names the file.</exception>
+    /// <exception cref="InvalidDataException">There are no classes or no images, an image is corrupt or is over
+    /// <see cref="ImageLimits.MaxPixels"/>, sizes differ without <paramref name="size"/>, or the set would not fit
+    /// one array; the message names the file.</exception>
     public static ImageDataset Load(string root, int channels = 3, (int Height, int Width)? size = null)
     {
         ArgumentNullException.ThrowIfNull(root);
@@ -39,7 +41,7 @@ public static class ImageFolder
         if (classes.Length is 0 or > 256)
         {
             throw new InvalidDataException(
-                $"{root}: found {classes.Length} class folders; put each class's PNG files in its own sub-folder " +
+                $"{root}: found {classes.Length} class folders; put each class's image files in its own sub-folder " +
                 "(1 to 256 of them).");
         }
 
@@ -50,11 +52,11 @@ public static class ImageFolder
         for (int label = 0; label < classes.Length; label++)
         {
             var files = Directory.GetFiles(Path.Combine(root, classes[label]))
-                .Where(f => f.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+                .Where(ImageFile.HasImageExtension)
                 .Order(StringComparer.Ordinal);
             foreach (string file in files)
             {
-                var image = Png.Load(file);
+                var image = ImageFile.Load(file);
                 if (shape is null)
                 {
                     shape = (image.Height, image.Width);
@@ -80,7 +82,8 @@ public static class ImageFolder
         if (shape is null || labels.Count == 0)
         {
             throw new InvalidDataException(
-                $"{root}: the class folders {string.Join(", ", classes)} hold no .png files.");
+                $"{root}: the class folders {string.Join(", ", classes)} hold no image files " +
+                $"({string.Join(", ", ImageFile.Extensions)}).");
         }
         return new ImageDataset(
             pixels.SelectMany(p => p).ToArray(), [.. labels], channels, shape.Value.Height, shape.Value.Width, classes);

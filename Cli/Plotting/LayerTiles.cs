@@ -76,52 +76,10 @@ internal static class LayerTiles
     /// <summary>
     /// A picture as a normalised grey input of <paramref name="height"/> x <paramref name="width"/>: transparent
     /// pixels count as white, colours become luminance, each output pixel is the mean of the source pixels it
-    /// covers, and a mostly light picture is inverted, since MNIST digits are light strokes on black.
+    /// covers, and a mostly light picture is inverted, since MNIST digits are light strokes on black
+    /// (<see cref="ModelInput.Digit"/>, which <c>predict</c> uses too).
     /// </summary>
     /// <returns>(value / 255 - mean) / std per pixel, row-major.</returns>
-    public static float[] ToDigitInput(Image image, int height, int width, float mean, float std)
-    {
-        var grey = new double[image.Width * image.Height];
-        for (var y = 0; y < image.Height; y++)
-        {
-            var row = image.Row(y);
-            for (var x = 0; x < image.Width; x++)
-            {
-                var p = row.Slice(x * image.Channels, image.Channels);
-                double value = image.Channels >= 3 ? 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2] : p[0];
-                double alpha = image.Channels is 2 or 4 ? p[image.Channels - 1] / 255.0 : 1;
-                grey[y * image.Width + x] = alpha * value + (1 - alpha) * 255;
-            }
-        }
-
-        var input = new float[height * width];
-        for (var oy = 0; oy < height; oy++)
-        {
-            int y0 = oy * image.Height / height, y1 = Math.Max(y0 + 1, (oy + 1) * image.Height / height);
-            for (var ox = 0; ox < width; ox++)
-            {
-                int x0 = ox * image.Width / width, x1 = Math.Max(x0 + 1, (ox + 1) * image.Width / width);
-                double sum = 0;
-                for (var y = y0; y < y1; y++)
-                {
-                    for (var x = x0; x < x1; x++)
-                    {
-                        sum += grey[y * image.Width + x];
-                    }
-                }
-
-                input[oy * width + ox] = (float)(sum / ((y1 - y0) * (x1 - x0)) / 255);
-            }
-        }
-
-        // NOTE: a dark-on-light drawing (the usual way to draw a digit) would look like a negative to the network.
-        var invert = input.Average() > 0.5f;
-        for (var i = 0; i < input.Length; i++)
-        {
-            var v = invert ? 1 - input[i] : input[i];
-            input[i] = (v - mean) / std;
-        }
-
-        return input;
-    }
+    public static float[] ToDigitInput(Image image, int height, int width, float mean, float std) =>
+        ModelInput.Digit(image, height, width, mean, std).Values;
 }

@@ -47,41 +47,14 @@ public static class GreyInput
     }
 
     /// <summary>
-    /// Reads a PNG file and returns it grey, resized and normalised with MNIST's mean and standard deviation:
-    /// the input of a model trained on MNIST.
+    /// Reads an image file (any format <see cref="ImageFile"/> reads) and returns it grey, resized and normalised
+    /// with MNIST's mean and standard deviation: the input of a model trained on MNIST.
     /// </summary>
     public static float[] LoadMnistStyle(string path, int width = 28, int height = 28) =>
-        Normalise(ToGrey(Png.Load(path), width, height), Mnist.Mean, Mnist.Std);
+        Normalise(ToGrey(ImageFile.Load(path), width, height), Mnist.Mean, Mnist.Std);
 
-    // Box filter: each target pixel is the average of the source rectangle it covers, partial source pixels
-    // weighted by the fraction covered. That is exact for integer downscales and degrades to nearest-neighbour
-    // when enlarging, where a target pixel lies inside one source pixel.
-    private static byte[] Resize(float[] grey, int sourceWidth, int sourceHeight, int width, int height)
-    {
-        var result = new byte[width * height];
-        double scaleX = (double)sourceWidth / width, scaleY = (double)sourceHeight / height;
-        for (int ty = 0; ty < height; ty++)
-        {
-            double y0 = ty * scaleY, y1 = y0 + scaleY;
-            for (int tx = 0; tx < width; tx++)
-            {
-                double x0 = tx * scaleX, x1 = x0 + scaleX;
-                double sum = 0, area = 0;
-                for (int sy = (int)y0; sy < Math.Min(sourceHeight, (int)Math.Ceiling(y1)); sy++)
-                {
-                    double wy = Math.Min(y1, sy + 1) - Math.Max(y0, sy);
-                    for (int sx = (int)x0; sx < Math.Min(sourceWidth, (int)Math.Ceiling(x1)); sx++)
-                    {
-                        double w = wy * (Math.Min(x1, sx + 1) - Math.Max(x0, sx));
-                        sum += w * grey[sy * sourceWidth + sx];
-                        area += w;
-                    }
-                }
-
-                result[ty * width + tx] = (byte)Math.Clamp(Math.Round(sum / area), 0, 255);
-            }
-        }
-
-        return result;
-    }
+    // The box filter of ModelInput, rounded to bytes.
+    private static byte[] Resize(float[] grey, int sourceWidth, int sourceHeight, int width, int height) =>
+        [.. ModelInput.AreaResize(grey, sourceWidth, sourceHeight, width, height)
+            .Select(v => (byte)Math.Clamp(Math.Round(v), 0, 255))];
 }

@@ -14,8 +14,8 @@ public static class ImageLimits
     private static long maxPixels = DefaultMaxPixels;
 
     /// <summary>
-    /// The most pixels (width x height) one decoded image may have; a PNG declaring more is refused before any pixel
-    /// memory is allocated. Between 1 and <see cref="Array.MaxLength"/> / 4, as an RGBA image must fit one array.
+    /// The most pixels (width x height) one decoded image may have; an image declaring more is refused before any
+    /// pixel memory is allocated. Between 1 and <see cref="Array.MaxLength"/> / 4, as an RGBA image must fit one array.
     /// </summary>
     public static long MaxPixels
     {
@@ -26,5 +26,15 @@ public static class ImageLimits
             ArgumentOutOfRangeException.ThrowIfGreaterThan(value, Array.MaxLength / 4);
             Volatile.Write(ref maxPixels, value);
         }
+    }
+
+    /// <summary>Null when a <paramref name="width"/> x <paramref name="height"/> image is within
+    /// <see cref="MaxPixels"/>, else the sentence saying it is not and what to raise.</summary>
+    internal static string? Exceeded(long width, long height)
+    {
+        long pixels = width * height;
+        return pixels <= MaxPixels ? null
+            : $"the image is {width}x{height} = {pixels} pixels, which exceeds the limit of {MaxPixels} pixels " +
+              "(ImageLimits.MaxPixels); raise that setting to read larger images.";
     }
 }

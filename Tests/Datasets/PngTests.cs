@@ -217,22 +217,28 @@ public sealed class PngTests
         Assert.Contains("no IDAT", error.Message);
     }
 
+    // NOTE: the next two decoded to errors with our own decoder; ImageSharp, which decodes the pixels now, pads
+    // rows that the data does not fill and ignores data after the last row. The chunk structure (truncated chunks,
+    // a missing IEND) and a header that the compressed size could never fill are still refused before decoding.
     [Fact]
-    public void ShortDecompressedDataIsRejected()
+    public void DataOneByteShortDecodesTheWholeRowsItHolds()
     {
-        var error = Rejects(File(Ihdr(3, 5, 8, 0), Chunk("IDAT", Zlib(FilteredRows[..^1])), Chunk("IEND", [])));
+        var image = Png.Decode(File(Ihdr(3, 5, 8, 0), Chunk("IDAT", Zlib(FilteredRows[..^1])), Chunk("IEND", [])),
+            Name);
 
-        Assert.Contains("IDAT chunk at offset 33", error.Message);
-        Assert.Contains("inflates to 19 bytes", error.Message);
-        Assert.Contains("exactly 20", error.Message);
+        // The four whole rows, and the last one, which the data does not complete, left black.
+        Assert.Equal((3, 5, 1), (image.Width, image.Height, image.Channels));
+        Assert.Equal(FilteredPixels[..12], image.Pixels[..12]);
+        Assert.Equal([0, 0, 0], image.Pixels[12..]);
     }
 
     [Fact]
-    public void LongDecompressedDataIsRejected()
+    public void DataAfterTheLastRowIsIgnored()
     {
-        var error = Rejects(File(Ihdr(3, 5, 8, 0), Chunk("IDAT", Zlib([.. FilteredRows, 0])), Chunk("IEND", [])));
+        var image = Png.Decode(File(Ihdr(3, 5, 8, 0), Chunk("IDAT", Zlib([.. FilteredRows, 0])), Chunk("IEND", [])),
+            Name);
 
-        Assert.Contains("inflates to more bytes", error.Message);
+        Assert.Equal(FilteredPixels, image.Pixels);
     }
 
     [Fact]
@@ -248,14 +254,16 @@ public sealed class PngTests
     }
 
     [Fact]
-    public void UnknownFilterByteNamesRowAndOffset()
+    public void UnknownFilterByteIsRejected()
     {
         byte[] rows = [.. FilteredRows];
         rows[8] = 5; // the filter byte of row 2
 
         var error = Rejects(File(Ihdr(3, 5, 8, 0), Chunk("IDAT", Zlib(rows)), Chunk("IEND", [])));
 
-        Assert.Contains("row 2 has filter type 5 at offset 8", error.Message);
+        // ImageSharp's message names the fault but not the row.
+        Assert.Contains("filter type", error.Message);
+        Assert.DoesNotContain("Exception", error.Message);
     }
 
     [Fact]
@@ -269,11 +277,14 @@ public sealed class PngTests
     }
 
     [Fact]
-    public void SixteenBitImagesAreRejectedClearly()
+    public void SixteenBitSamplesAreReducedToEightBits()
     {
-        var error = Rejects(File(Ihdr(1, 1, 16, 0), Chunk("IDAT", Zlib([0, 1, 2])), Chunk("IEND", [])));
+        // 16-bit grey 0x0102 and 0xFF00: scaled by 255 / 65535, to 1 and 254.
+        var image = Png.Decode(File(Ihdr(2, 1, 16, 0), Chunk("IDAT", Zlib([0, 1, 2, 0xFF, 0])), Chunk("IEND", [])),
+            Name);
 
-        Assert.Contains("16-bit", error.Message);
+        Assert.Equal((2, 1, 1), (image.Width, image.Height, image.Channels));
+        Assert.Equal([1, 254], image.Pixels);
     }
 
     [Fact]
@@ -285,12 +296,14 @@ public sealed class PngTests
     }
 
     [Fact]
-    public void PaletteIndexBeyondPaletteIsRejected()
+    public void PaletteIndexBeyondPaletteStillDecodesTheOthers()
     {
-        var error = Rejects(File(Ihdr(2, 1, 8, 3), Chunk("PLTE", [1, 2, 3]), Chunk("IDAT", Zlib([0, 0, 1])),
-            Chunk("IEND", [])));
+        // Our decoder refused index 1 of a one-colour palette; ImageSharp decodes it (to some colour) instead.
+        var image = Png.Decode(File(Ihdr(2, 1, 8, 3), Chunk("PLTE", [1, 2, 3]), Chunk("IDAT", Zlib([0, 0, 1])),
+            Chunk("IEND", [])), Name);
 
-        Assert.Contains("pixel (1, 0) uses palette index 1", error.Message);
+        Assert.Equal((2, 1, 3), (image.Width, image.Height, image.Channels));
+        Assert.Equal([1, 2, 3], image.Pixels[..3]);
     }
 
     [Fact]

@@ -3,6 +3,8 @@ using GpuCnn.Datasets;
 using GpuCnn.Datasets.Imaging;
 using GpuCnn.Engine.Checkpoints;
 using GpuCnn.Tests.Datasets;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
 using Xunit;
 
 namespace GpuCnn.Tests.Hostile;
@@ -34,6 +36,62 @@ public sealed class ReaderFuzzTests : IDisposable
             bytes => () => Png.Decode(bytes, "fuzz.png"), PngBytes.MutateBehindCrc);
 
         Assert.True(outcome.Loaded >= 100, $"only {outcome.Loaded} mutated PNGs decoded");
+    }
+
+    // A JPEG's size is not bounded by its data (a few bytes of entropy code can cover a large grey frame), so the
+    // pixel limit bounds it, lowered here to keep the cases quick: the decoded pixels at 4 bytes each, and buffers.
+    private static long LimitedImages(int length) => 8L * length + 4 * ImageLimits.MaxPixels + (4 << 20);
+
+    [Fact]
+    public void JpegDecode()
+    {
+        using var colour = EncodedImages.Picture(24, 16);
+        using var grey = EncodedImages.Picture(16, 16, grey: true);
+        byte[][] samples = [EncodedImages.Jpeg(colour), EncodedImages.Encode(grey, (i, s) => i.SaveAsJpeg(s,
+            new JpegEncoder { ColorType = JpegColorType.Luminance, Quality = 75 }))];
+        try
+        {
+            ImageLimits.MaxPixels = 1 << 18;
+            foreach (var sample in samples)
+            {
+                var outcome = Fuzz.Run<InvalidDataException>([sample], EncodedImages.JpegFields(sample), 2000,
+                    LimitedImages, bytes => () => ImageFile.Decode(bytes, "fuzz.jpg"));
+
+                Assert.True(outcome.Loaded >= 100, $"only {outcome.Loaded} mutated JPEGs decoded");
+            }
+        }
+        finally
+        {
+            ImageLimits.MaxPixels = ImageLimits.DefaultMaxPixels;
+        }
+    }
+
+    [Fact]
+    public void BmpGifWebpAndTiffDecode()
+    {
+        using var picture = EncodedImages.Picture(12, 10, alpha: true);
+        (byte[] Bytes, Field[] Fields)[] formats =
+        [
+            (EncodedImages.Bmp(picture), [new(2, 4, false), new(10, 4, false), new(18, 4, false), new(22, 4, false),
+                new(28, 2, false), new(30, 4, false)]),
+            (EncodedImages.Gif(picture), [new(6, 2, false), new(8, 2, false), new(10, 1)]),
+            (EncodedImages.WebpLossless(picture), [new(4, 4, false), new(16, 4, false), new(21, 4, false)]),
+            (EncodedImages.WebpLossy(picture), [new(4, 4, false), new(16, 4, false)]),
+            (EncodedImages.Tiff(picture), [new(4, 4, false), new(8, 2, false)]),
+        ];
+        try
+        {
+            ImageLimits.MaxPixels = 1 << 18;
+            foreach (var (bytes, fields) in formats)
+            {
+                Fuzz.Run<InvalidDataException>([bytes], fields, 600, LimitedImages,
+                    mutated => () => ImageFile.Decode(mutated, "fuzz.img"));
+            }
+        }
+        finally
+        {
+            ImageLimits.MaxPixels = ImageLimits.DefaultMaxPixels;
+        }
     }
 
     [Fact]
