@@ -14,6 +14,8 @@ internal static class ExportCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint to export", Required = true };
         var model = CommonOptions.Model(inputs: ModelInputs.Any);
+        model.DefaultValueFactory = null;
+        model.Description += " (default: the checkpoint's)";
         var classes = new Option<int?>("--classes")
         {
             Description = "Outputs of the classifier head (default: the checkpoint's, else the model's own)",
@@ -30,16 +32,21 @@ internal static class ExportCommand
         {
             checkpoint, model, classes, output, opset,
         };
-        command.SetAction(parse => Run(parse.GetValue(checkpoint)!, parse.GetValue(model)!, parse.GetValue(classes),
+        command.SetAction(parse => Run(parse.GetValue(checkpoint)!, parse.GetValue(model), parse.GetValue(classes),
             parse.GetValue(output)!, parse.GetValue(opset)));
         return command;
     }
 
-    private static int Run(string checkpoint, string model, int? classes, string output, int opset)
+    // The model and head size are the checkpoint's, as for eval and predict; --model only checks (or names the model
+    // of a file that does not say).
+    private static int Run(string checkpoint, string? given, int? classes, string output, int opset)
     {
-        var saved = Checkpoint.ReadMetadata(checkpoint);
-        var count = classes ?? (saved.TryGetValue(ModelZoo.ClassesKey, out var text)
-            ? int.Parse(text, CultureInfo.InvariantCulture) : ModelZoo.DefaultClasses(model));
+        if (CheckpointModel.Read(checkpoint, given) is not { } saved)
+        {
+            return 2;
+        }
+
+        var (model, count) = (saved.Model, classes ?? saved.Classes);
         using var accelerator = Devices.Open("cpu");
         using var network = ModelZoo.Build(model, accelerator, maxBatch: 1, classes: count);
         Checkpoint.Load(checkpoint, network);

@@ -31,6 +31,27 @@ public sealed class OnnxCliTests : IDisposable
     }
 
     [Fact]
+    public void ExportTakesTheModelFromTheCheckpointAndRefusesAnotherOne()
+    {
+        using var acc = Accelerators.Create("cpu");
+        using var net = ModelZoo.Build("seednet", acc, maxBatch: 1, seed: 4);
+        var checkpoint = Path.Combine(dir, "seednet.safetensors");
+        Checkpoint.Save(checkpoint, net, metadata: new Dictionary<string, string> { ["model"] = "seednet" });
+        var onnx = Path.Combine(dir, "seednet.onnx");
+
+        var (code, output, error) = Gpucnn.Run("export", "--checkpoint", checkpoint, "--out", onnx);
+        var (wrongCode, _, wrongError) = Gpucnn.Run("export", "--checkpoint", checkpoint, "--model", "lenet5",
+            "--out", Path.Combine(dir, "wrong.onnx"));
+
+        Assert.True(code == 0, error);
+        Assert.Contains($"wrote {onnx}: seednet,", output);
+        Assert.Equal(2, wrongCode);
+        Assert.Equal($"--model lenet5: {checkpoint} holds a seednet, not a lenet5; leave --model out or pass " +
+            "--model seednet.", wrongError.Trim());
+        Assert.False(File.Exists(Path.Combine(dir, "wrong.onnx")));
+    }
+
+    [Fact]
     public void ImportSavesTheWeightsUnderTheGraphsNames()
     {
         var output = Path.Combine(dir, "resnet18.safetensors");
