@@ -85,6 +85,11 @@ public static class ImageFile
             throw new InvalidDataException($"{name}: {Name(format)} header: {over}");
         }
 
+        if (format is JpegFormat)
+        {
+            JpegEnd.Check(data, name);
+        }
+
         return DecodeChecked(data, name, channels: null);
     }
 

@@ -185,4 +185,35 @@ public sealed class CheckpointCommandsTests : IDisposable
         Assert.True(picture.Width > 480 && picture.Height > 480, $"{picture.Width}x{picture.Height}");
         Assert.Contains($"{plot}: the confusion matrix", output);
     }
+
+    [Fact]
+    public void ACorruptJpegInVisualizeOrAnImageFolderIsOneLineNamingTheFile()
+    {
+        var checkpoint = Save("lenet5", new() { ["model"] = "lenet5", ["dataset"] = "folder",
+            ["class_names"] = "a/b", ["classes"] = "2" }, classes: 2);
+        using var picture = Hostile.EncodedImages.Picture(60, 60);
+        var jpeg = Hostile.EncodedImages.Jpeg(picture);
+        var root = Path.Combine(fixture.Directory, "pictures");
+        foreach (var (folder, bytes) in new[] { ("a", jpeg), ("b", jpeg[..(jpeg.Length / 3)]) })
+        {
+            Directory.CreateDirectory(Path.Combine(root, "test", folder));
+            File.WriteAllBytes(Path.Combine(root, "test", folder, "1.jpg"), bytes);
+        }
+
+        var cut = Path.Combine(root, "test", "b", "1.jpg");
+        var (drawn, _, drawError) = Gpucnn.Run("visualize", "--checkpoint", checkpoint, "--image", cut, "--device",
+            "cpu", "--out", Path.Combine(fixture.Directory, "maps"));
+        var (evaluated, _, evalError) = Gpucnn.Run("eval", "--checkpoint", checkpoint, "--data", root, "--device",
+            "cpu");
+
+        foreach (var (code, error) in new[] { (drawn, drawError), (evaluated, evalError) })
+        {
+            Assert.Equal(1, code);
+            var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+                l => l.StartsWith("gpucnn: ", StringComparison.Ordinal));
+            Assert.True(line.StartsWith($"gpucnn: {cut}: ", StringComparison.Ordinal), line);
+            Assert.DoesNotContain("Exception", line);
+            Assert.DoesNotContain("   at ", error);
+        }
+    }
 }

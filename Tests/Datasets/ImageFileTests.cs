@@ -172,6 +172,23 @@ public sealed class ImageFileTests : IDisposable
     }
 
     [Fact]
+    public void AJpegCutShortInItsImageDataIsRefusedAlthoughImageSharpWouldFillItIn()
+    {
+        using var source = EncodedImages.Picture(200, 150);
+        var jpeg = EncodedImages.Jpeg(source);
+        var cut = jpeg[..(jpeg.Length * 2 / 3)];
+
+        var error = Assert.Throws<InvalidDataException>(() => ImageFile.Decode(cut, "cut.jpg"));
+        var noEnd = Assert.Throws<InvalidDataException>(() => ImageFile.Decode(jpeg[..^2], "noend.jpg"));
+
+        Assert.Equal($"cut.jpg: the JPEG data ends at offset {cut.Length} without its end-of-image marker (FFD9) " +
+            "after the image data; the file is truncated.", error.Message);
+        Assert.StartsWith("noend.jpg: the JPEG data ends", noEnd.Message);
+        // Bytes after the marker are tolerated, as many cameras write them.
+        Assert.Equal(200, ImageFile.Decode([.. jpeg, 1, 2, 3], "tail.jpg").Width);
+    }
+
+    [Fact]
     public void AJpegOverThePixelLimitIsRefusedFromItsHeader()
     {
         using var source = Source();
