@@ -26,7 +26,7 @@ public sealed class ReadmeSampleTests
         var samples = Directory.GetFiles(Path.Combine(root, "Samples"), "Program.cs", SearchOption.AllDirectories)
             .ToDictionary(f => string.Join('\n', Lines(File.ReadAllText(f))), f => Path.GetDirectoryName(f)!);
         var ci = Read(".ci/run");
-        var blocks = CSharpBlocks(Read("README.md"));
+        var blocks = CSharpBlocks(Lines(Read("README.md"))).ToList();
 
         Assert.True(blocks.Count >= 3, $"only {blocks.Count} C# blocks found in the README");
         foreach (var block in blocks)
@@ -64,26 +64,25 @@ public sealed class ReadmeSampleTests
     {
         var lines = Lines(markdown);
         var at = Array.IndexOf(lines, heading);
-        var open = at < 0 ? -1 : Array.FindIndex(lines, at, l => l == "```csharp");
-        var close = open < 0 ? -1 : Array.FindIndex(lines, open + 1, l => l == "```");
-        return close < 0
-            ? throw new InvalidDataException($"No ```csharp block under '{heading}'.")
-            : string.Join('\n', lines[(open + 1)..close]);
+        return (at < 0 ? null : CSharpBlocks(lines, at).FirstOrDefault())
+            ?? throw new InvalidDataException($"No ```csharp block under '{heading}'.");
     }
 
-    private static List<string> CSharpBlocks(string markdown)
+    // The ```csharp blocks of a markdown text split into lines, from line `from` on.
+    private static IEnumerable<string> CSharpBlocks(string[] lines, int from = 0)
     {
-        var lines = Lines(markdown);
-        var blocks = new List<string>();
-        for (var open = Array.IndexOf(lines, "```csharp"); open >= 0;
+        for (var open = Array.IndexOf(lines, "```csharp", from); open >= 0;
             open = Array.IndexOf(lines, "```csharp", open + 1))
         {
             var close = Array.FindIndex(lines, open + 1, l => l == "```");
-            blocks.Add(string.Join('\n', lines[(open + 1)..close]));
+            if (close < 0)
+            {
+                throw new InvalidDataException($"The ```csharp block at line {open + 1} is not closed.");
+            }
+
+            yield return string.Join('\n', lines[(open + 1)..close]);
             open = close;
         }
-
-        return blocks;
     }
 
     // Line by line, without the trailing newline and whatever line endings a checkout gave the files.
