@@ -21,6 +21,7 @@ public static class CheckpointMetadata
         Real,
         Classes,
         Digits,
+        Fraction,
     }
 
     private static readonly Dictionary<string, Kind> Kinds = new(StringComparer.Ordinal)
@@ -48,6 +49,7 @@ public static class CheckpointMetadata
         ["lr_plateau.cooldown"] = Kind.Count,
         ["lr_schedule.base_lr"] = Kind.Rate,
         ["best_checkpoint.best"] = Kind.Real,
+        ["validation_split"] = Kind.Fraction,
     };
 
     /// <summary>
@@ -101,6 +103,8 @@ public static class CheckpointMetadata
             Kind.Rate => float.TryParse(text, NumberStyles.Float, c, out var rate) && float.IsFinite(rate) &&
                 rate >= 0 ? null : "a finite number of at least 0",
             Kind.Real => double.TryParse(text, NumberStyles.Float, c, out _) ? null : "a number",
+            Kind.Fraction => double.TryParse(text, NumberStyles.Float, c, out var f) && f > 0 && f < 1 ? null
+                : "a number between 0 and 1, both excluded",
             Kind.Classes => int.TryParse(text, NumberStyles.None, c, out var n) && n >= 2 && n <= MaxClasses ? null
                 : $"a class count from 2 to {MaxClasses} (CheckpointMetadata.MaxClasses)",
             _ => IsDigitList(text) ? null : "at least 2 distinct digits 0-9 or ranges such as 5-9, comma-separated",

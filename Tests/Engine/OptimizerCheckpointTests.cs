@@ -85,6 +85,22 @@ public sealed class OptimizerCheckpointTests() : CpuFileTest("gpucnn-optim")
     }
 
     [Theory]
+    [InlineData("seed", "abc", "a whole number from 0 to 18446744073709551615")]
+    [InlineData("validation_split", "x", "a number between 0 and 1, both excluded")]
+    [InlineData("validation_split", "1.5", "a number between 0 and 1, both excluded")]
+    public void ASeedOrValidationSplitThatIsNotOfItsKindIsRefusedNamingTheKey(string key, string value, string kind)
+    {
+        // --resume reads both as numbers; the check on reading is what keeps a hand-edited value from ending the run
+        // in a parse exception there.
+        var path = Path.Combine(dir, "bad-" + key + ".safetensors");
+        using var net = ModelZoo.Build("lenet5", acc, maxBatch: 1, seed: 1);
+        Checkpoint.Save(path, net, metadata: new Dictionary<string, string> { [key] = value });
+
+        var error = Assert.Throws<InvalidDataException>(() => Checkpoint.ReadMetadata(path));
+        Assert.Contains($"metadata '{key}' is \"{value}\"; it must be {kind}", error.Message);
+    }
+
+    [Theory]
     [InlineData("adamw", -0.1f, "weightDecay")]
     [InlineData("adamw", float.NaN, "weightDecay")]
     [InlineData("rmsprop", float.PositiveInfinity, "weightDecay")]
