@@ -29,6 +29,7 @@ public sealed unsafe class WinogradOracleTests
     private const double Unit = 1.0 / (1 << 24);
     private const double Beta = 1024.0 / 9;
     private const double Measured = 64;
+    private const double MeasuredFilter = 64;
 
     public static TheoryData<int, int, int, int, int, int, int, int, int> Shapes => new()
     {
@@ -86,6 +87,36 @@ public sealed unsafe class WinogradOracleTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
+    public void BackwardFilterMatchesTheOracleWithinTheBound(int n, int c, int h, int w, int k, int top, int left,
+        int bottom, int right)
+    {
+        if (!Avx512F.IsSupported)
+        {
+            return;
+        }
+
+        var g = Geometry(n, c, h, w, k, top, left, bottom, right);
+        var (x, dy) = (RandomTensors.Uniform(g.InputLength, 10), RandomTensors.Uniform(g.OutputLength, 11));
+        var (dwBefore, dbBefore) = (RandomTensors.Uniform(g.WeightLength, 12), RandomTensors.Uniform(g.K, 13));
+        var (dw, db) = BackwardFilter(g, x, dy, dwBefore, dbBefore, threads: 2);
+
+        var (exactDw, exactDb) = ReferenceOps.Conv2dBackwardFilter(g, x.ToDouble(), dy.ToDouble());
+        var (magnitudeDw, magnitudeDb) = ReferenceOps.Conv2dBackwardFilter(g, Abs(x), Abs(dy));
+
+        // The sum runs over N * P * Q products per weight, not over C as in the other two directions.
+        var length = g.N * g.P * g.Q;
+        AssertWithin(Expected.Add(dwBefore, exactDw), dw, magnitudeDw, Abs(dwBefore), length, "weight gradient",
+            MeasuredFilter);
+        var magnitudeBias = Expected.Add(dbBefore.Select(Math.Abs).ToArray(), magnitudeDb);
+        for (var i = 0; i < g.K; i++)
+        {
+            Assert.True(Math.Abs(db[i] - exactDb[i] - dbBefore[i]) <= length * Unit * magnitudeBias[i],
+                $"db[{i}] off by more than N*P*Q*u*sum|dy|");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
     public void ResultsAreBitwiseTheSameForAnyThreadCountAndRun(int n, int c, int h, int w, int k, int top,
         int left, int bottom, int right)
     {
@@ -104,6 +135,10 @@ public sealed unsafe class WinogradOracleTests
         var dxOne = BackwardData(g, dy, weight, zeros, threads: 1);
         Assert.Equal(dxOne, BackwardData(g, dy, weight, zeros, threads: 2));
         Assert.Equal(dxOne, BackwardData(g, dy, weight, zeros, threads: 2));
+        var (dwOne, dbOne) = BackwardFilter(g, x, dy, new float[g.WeightLength], new float[g.K], threads: 1);
+        var (dwTwo, dbTwo) = BackwardFilter(g, x, dy, new float[g.WeightLength], new float[g.K], threads: 2);
+        Assert.Equal(dwOne, dwTwo);
+        Assert.Equal(dbOne, dbTwo);
     }
 
     [Fact]
@@ -142,7 +177,7 @@ public sealed unsafe class WinogradOracleTests
 
     // |got - exact| <= bound * (S + |extra|) per element; extra is the bias or the prefilled gradient, added once.
     private static void AssertWithin(double[] exact, float[] got, double[] magnitude, double[] extra, int channels,
-        string what)
+        string what, double measured = Measured)
     {
         var worst = 0.0;
         for (var i = 0; i < exact.Length; i++)
@@ -154,7 +189,7 @@ public sealed unsafe class WinogradOracleTests
                 $"{what}[{i}]: error {error:G3} above the worst-case bound");
         }
 
-        Assert.True(worst <= Measured, $"{what}: error reached {worst:F1} u sum|x||w|, above {Measured}");
+        Assert.True(worst <= measured, $"{what}: error reached {worst:F1} u sum|x||w|, above {measured}");
     }
 
     private static double[] Abs(float[] values) => Array.ConvertAll(values, v => (double)Math.Abs(v));
@@ -171,6 +206,20 @@ public sealed unsafe class WinogradOracleTests
         }
 
         return y;
+    }
+
+    private static (float[] DW, float[] DB) BackwardFilter(in Conv2dGeometry g, float[] x, float[] dy,
+        float[] dwBefore, float[] dbBefore, int threads)
+    {
+        var (dw, db) = ((float[])dwBefore.Clone(), (float[])dbBefore.Clone());
+        using var workers = new CpuWorkers(threads);
+        var conv = new WinogradConv(workers);
+        fixed (float* px = x, pdy = dy, pdw = dw, pdb = db)
+        {
+            conv.BackwardFilter(g, px, pdy, pdw, pdb);
+        }
+
+        return (dw, db);
     }
 
     private static float[] BackwardData(in Conv2dGeometry g, float[] dy, float[] w, float[] before, int threads)

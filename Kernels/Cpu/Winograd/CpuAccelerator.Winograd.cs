@@ -33,4 +33,16 @@ public sealed unsafe partial class CpuAccelerator
         WinogradKernel.BackwardData(g, Ptr(dy), Ptr(w), Ptr(dx));
         return true;
     }
+
+    private bool WinogradBackwardFilter(
+        in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw, DeviceBuffer? db)
+    {
+        if (!WinogradConv.SuitsBackwardFilter(g))
+        {
+            return false;
+        }
+
+        WinogradKernel.BackwardFilter(g, Ptr(x), Ptr(dy), Ptr(dw), PtrOrNull(db));
+        return true;
+    }
 }

@@ -39,7 +39,7 @@ internal sealed unsafe class WinogradConv : IParallelJob
     private Phase phase;
     private int inC, outC, inH, inW, outH, outW, padTop, padLeft;
     private int tilesH, tilesW, tilesPerImage, rowLd, stagingLd, ldI, ldT;
-    private int blockFirst, blockImages, blockTiles, chunk;
+    private int blockImages, blockTiles, chunk, workerFloats;
     private bool backwardData;
     private float* source;
     private float* destination;
@@ -48,6 +48,8 @@ internal sealed unsafe class WinogradConv : IParallelJob
     private float* u;
     private float* v;
     private float* m;
+    private float* gradient;
+    private float gemmBeta;
 
     public WinogradConv(CpuWorkers workers)
     {
@@ -64,6 +66,9 @@ internal sealed unsafe class WinogradConv : IParallelJob
         Input,
         Products,
         Output,
+        OutputGradient,
+        GradientProducts,
+        FilterGradient,
     }
 
     /// <summary>Whether the forward pass of <paramref name="g"/> runs here.</summary>
@@ -73,6 +78,9 @@ internal sealed unsafe class WinogradConv : IParallelJob
     /// 2 - p must not be negative.</summary>
     public static bool SuitsBackwardData(in Conv2dGeometry g) => Suits(g) && g.PadTop <= 2 && g.PadLeft <= 2 &&
         g.PadBottom <= 2 && g.PadRight <= 2 && Pays(g.K, g.C, g.H, g.W);
+
+    /// <summary>Whether the weight gradient of <paramref name="g"/> runs here.</summary>
+    public static bool SuitsBackwardFilter(in Conv2dGeometry g) => Suits(g) && Pays(g.C, g.K, g.P, g.Q);
 
     private static bool Suits(in Conv2dGeometry g) => Enabled && Avx512F.IsSupported && g.R == 3 && g.S == 3 &&
         g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1 && g.Groups == 1;
@@ -104,16 +112,35 @@ internal sealed unsafe class WinogradConv : IParallelJob
         Run(g.N, dy, w, null, dx);
     }
 
+    // x:(N,C,H,W) dy:(N,K,P,Q) dw:(K,C,3,3) += ... db:(K)? += ...
+    // dU[xi] = sum over tiles of (A dy A^T)[xi] (B^T d B)[xi]^T per (k, c), one GEMM per point summed over the
+    // blocks; then dw += G^T dU G.
+    public void BackwardFilter(in Conv2dGeometry g, float* x, float* dy, float* dw, float* db)
+    {
+        Plan(g.C, g.K, g.H, g.W, g.P, g.Q, g.PadTop, g.PadLeft, backward: false);
+        var imagesPerBlock = PrepareBlocks(g.N);
+        weight = dw;
+        bias = db;
+        for (var first = 0; first < g.N; first += imagesPerBlock)
+        {
+            SetBlock(first, Math.Min(imagesPerBlock, g.N - first), x, null);
+            gradient = dy + (long)first * outC * outH * outW;
+            RunPhase(Phase.Input, inC);
+            RunPhase(Phase.OutputGradient, outC);
+            gemmBeta = first == 0 ? 0f : 1f;
+            phase = Phase.GradientProducts;
+            workers.Run(this, Points);
+        }
+
+        RunPhase(Phase.FilterGradient, outC);
+    }
+
     public void Run(int index, int worker)
     {
         switch (phase)
         {
             case Phase.Filter:
-                for (int o = index * chunk, end = Math.Min(outC, o + chunk); o < end; o++)
-                {
-                    TransformFilter(o, worker);
-                }
-
+                TransformFilters(index * chunk, Math.Min(outC, (index + 1) * chunk), worker);
                 break;
             case Phase.Input:
                 for (int c = index * chunk, end = Math.Min(inC, c + chunk); c < end; c++)
@@ -129,13 +156,34 @@ internal sealed unsafe class WinogradConv : IParallelJob
                 CpuGemm.Sgemm(false, false, outC, blockTiles, inC, 1f, u + (long)index * outC * ldI, ldI,
                     v + (long)index * inC * ldT, ldT, 0f, m + (long)index * outC * ldT, ldT, parallel: false);
                 break;
-            default:
+            case Phase.Output:
                 for (int k = index * chunk, end = Math.Min(outC, k + chunk); k < end; k++)
                 {
                     for (var image = 0; image < blockImages; image++)
                     {
                         TransformOutput(image, k, worker);
                     }
+                }
+
+                break;
+            case Phase.OutputGradient:
+                for (int k = index * chunk, end = Math.Min(outC, k + chunk); k < end; k++)
+                {
+                    for (var image = 0; image < blockImages; image++)
+                    {
+                        TransformOutputGradient(image, k, worker);
+                    }
+                }
+
+                break;
+            case Phase.GradientProducts:
+                CpuGemm.Sgemm(false, true, outC, inC, blockTiles, 1f, m + (long)index * outC * ldT, ldT,
+                    v + (long)index * inC * ldT, ldT, gemmBeta, u + (long)index * outC * ldI, ldI, parallel: false);
+                break;
+            default:
+                for (int k = index * chunk, end = Math.Min(outC, k + chunk); k < end; k++)
+                {
+                    FilterGradient(k, worker);
                 }
 
                 break;
@@ -161,6 +209,23 @@ internal sealed unsafe class WinogradConv : IParallelJob
 
     private void Run(int n, float* input, float* w, float* b, float* output)
     {
+        var imagesPerBlock = PrepareBlocks(n);
+        weight = w;
+        bias = b;
+        RunPhase(Phase.Filter, outC);
+        for (var first = 0; first < n; first += imagesPerBlock)
+        {
+            SetBlock(first, Math.Min(imagesPerBlock, n - first), input, output);
+            RunPhase(Phase.Input, inC);
+            phase = Phase.Products;
+            workers.Run(this, Points);
+            RunPhase(Phase.Output, outC);
+        }
+    }
+
+    // Sizes the blocks of images and the scratch; returns the images per block.
+    private int PrepareBlocks(int n)
+    {
         var bytesPerImage = (long)Points * (inC + outC) * tilesPerImage * sizeof(float);
         var imagesPerBlock = (int)Math.Clamp(BlockBytes / bytesPerImage, 1, n);
         var blocks = (n + imagesPerBlock - 1) / imagesPerBlock;
@@ -174,69 +239,93 @@ internal sealed unsafe class WinogradConv : IParallelJob
             ldT += 16;
         }
 
-        // Per worker: six padded input rows and their transform, the staged 3x3 kernels of one output channel,
-        // four output rows and the 24 half-transformed output vectors.
-        scratch.Reserve(12 * rowLd + 9 * ldI + 4 * stagingLd + 24 * Lanes);
+        // Per worker: six padded input rows and their transform, four output rows and the 24 half-transformed
+        // output vectors; or, in the first phase, the staged 3x3 kernels of an item's output channels.
+        workerFloats = Math.Max(12 * rowLd + 4 * stagingLd + 24 * Lanes, 9 * ChunkOf(outC) * ldI);
+        scratch.Reserve(workerFloats);
         u = scratch.Shared(0, Points * outC * ldI);
         v = scratch.Shared(1, Points * inC * ldT);
         m = scratch.Shared(2, Points * outC * ldT);
-        weight = w;
-        bias = b;
+        return imagesPerBlock;
+    }
 
-        phase = Phase.Filter;
-        chunk = ChunkOf(outC);
-        workers.Run(this, (outC + chunk - 1) / chunk);
+    private void SetBlock(int first, int images, float* input, float* output)
+    {
+        blockImages = images;
+        blockTiles = images * tilesPerImage;
+        source = input + (long)first * inC * inH * inW;
+        destination = output + (long)first * outC * outH * outW;
+    }
 
-        for (var first = 0; first < n; first += imagesPerBlock)
-        {
-            blockFirst = first;
-            blockImages = Math.Min(imagesPerBlock, n - first);
-            blockTiles = blockImages * tilesPerImage;
-            source = input + (long)first * inC * inH * inW;
-            destination = output + (long)first * outC * outH * outW;
-
-            phase = Phase.Input;
-            chunk = ChunkOf(inC);
-            workers.Run(this, (inC + chunk - 1) / chunk);
-
-            phase = Phase.Products;
-            workers.Run(this, Points);
-
-            phase = Phase.Output;
-            chunk = ChunkOf(outC);
-            workers.Run(this, (outC + chunk - 1) / chunk);
-        }
+    // One team-wide pass over the channels of a phase, a few channels per item.
+    private void RunPhase(Phase next, int channels)
+    {
+        phase = next;
+        chunk = ChunkOf(channels);
+        workers.Run(this, (channels + chunk - 1) / chunk);
     }
 
     // Channels per item: about four items per worker, so a slow worker does not hold the others up.
     private int ChunkOf(int channels) => Math.Max(1, (channels + 4 * workers.Count - 1) / (4 * workers.Count));
 
-    private float* Worker(int worker) =>
-        scratch.ForWorker(worker, 12 * rowLd + 9 * ldI + 4 * stagingLd + 24 * Lanes);
+    private float* Worker(int worker) => scratch.ForWorker(worker, workerFloats);
 
     // U[xi, o, i] = (G k G^T)[xi] for the kernel k joining input channel i to output channel o: w[o, i] forward,
-    // w[i, o] turned by 180 degrees for the backward data pass.
-    private void TransformFilter(int o, int worker)
+    // w[i, o] turned by 180 degrees for the backward data pass. The item's kernels are first staged tap-major
+    // (reading w in its own order, which for the backward pass is across o), then transformed 16 inputs at a time.
+    private void TransformFilters(int first, int end, int worker)
     {
-        var staged = Worker(worker) + 12 * rowLd;
-        for (var tap = 0; tap < 9; tap++)
+        var staged = Worker(worker);
+        var rowsPerOutput = 9 * ldI;
+        if (!backwardData)
         {
-            var row = staged + tap * ldI;
+            for (var o = first; o < end; o++)
+            {
+                var kernel = weight + (long)o * inC * 9;
+                var target = staged + (o - first) * rowsPerOutput;
+                for (var i = 0; i < inC; i++)
+                {
+                    for (var tap = 0; tap < 9; tap++)
+                    {
+                        target[tap * ldI + i] = kernel[i * 9 + tap];
+                    }
+                }
+            }
+        }
+        else
+        {
             for (var i = 0; i < inC; i++)
             {
-                row[i] = backwardData
-                    ? weight[((long)i * outC + o) * 9 + 8 - tap]
-                    : weight[((long)o * inC + i) * 9 + tap];
-            }
-
-            for (var i = inC; i < ldI; i++)
-            {
-                row[i] = 0f;
+                var kernels = weight + ((long)i * outC + first) * 9;
+                for (var o = first; o < end; o++)
+                {
+                    var target = staged + (o - first) * rowsPerOutput + i;
+                    for (var tap = 0; tap < 9; tap++)
+                    {
+                        target[tap * ldI] = kernels[(o - first) * 9 + 8 - tap];
+                    }
+                }
             }
         }
 
+        for (var o = first; o < end; o++)
+        {
+            var target = staged + (o - first) * rowsPerOutput;
+            for (var tap = 0; tap < 9; tap++)
+            {
+                for (var i = inC; i < ldI; i++)
+                {
+                    target[tap * ldI + i] = 0f;
+                }
+            }
+
+            TransformFilter(target, u + (long)o * ldI);
+        }
+    }
+
+    private void TransformFilter(float* staged, float* target)
+    {
         var plane = (long)outC * ldI;
-        var target = u + (long)o * ldI;
         for (var i = 0; i < ldI; i += 16)
         {
             var s = staged + i;
@@ -301,11 +390,15 @@ internal sealed unsafe class WinogradConv : IParallelJob
             for (var i = 0; i < 6; i++)
             {
                 var row = rows + i * rowLd;
-                new Span<float>(row, rowLd).Clear();
+                for (var col = 0; col < rowLd; col += 16)
+                {
+                    Store(Vector512<float>.Zero, row + col);
+                }
+
                 var r = th * 4 - padTop + i;
                 if ((uint)r < (uint)inH)
                 {
-                    new ReadOnlySpan<float>(plane + (long)r * inW, inW).CopyTo(new Span<float>(row + padLeft, inW));
+                    Move(plane + (long)r * inW, row + padLeft, inW, 0f, accumulate: false);
                 }
             }
 
@@ -412,7 +505,7 @@ internal sealed unsafe class WinogradConv : IParallelJob
     // output rows of a tile row are assembled 8 tiles at a time and then added or copied to the output.
     private void TransformOutput(int image, int k, int worker)
     {
-        var scratchBase = Worker(worker) + 12 * rowLd + 9 * ldI;
+        var scratchBase = Worker(worker) + 12 * rowLd;
         var staging = scratchBase;
         var half = (Vector256<float>*)(scratchBase + 4 * stagingLd);
         var pointStride = (long)outC * ldT;
@@ -451,20 +544,40 @@ internal sealed unsafe class WinogradConv : IParallelJob
 
             for (var a = 0; a < 4 && th * 4 + a < outH; a++)
             {
-                var from = new ReadOnlySpan<float>(staging + a * stagingLd, outW);
-                var to = new Span<float>(plane + (long)(th * 4 + a) * outW, outW);
-                if (backwardData)
-                {
-                    System.Numerics.Tensors.TensorPrimitives.Add(from, to, to);
-                }
-                else if (bias != null)
-                {
-                    System.Numerics.Tensors.TensorPrimitives.Add(from, add, to);
-                }
-                else
-                {
-                    from.CopyTo(to);
-                }
+                Move(staging + a * stagingLd, plane + (long)(th * 4 + a) * outW, outW, add, backwardData);
+            }
+        }
+    }
+
+    // to[0..count) = from + add, or += from when accumulating; the rows are short (4 to 32 floats on CIFAR maps),
+    // where a library call's set-up would cost more than the copy.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Move(float* from, float* to, int count, float add, bool accumulate)
+    {
+        var i = 0;
+        if (accumulate)
+        {
+            for (; i + 16 <= count; i += 16)
+            {
+                Store(Load(from + i) + Load(to + i), to + i);
+            }
+
+            for (; i < count; i++)
+            {
+                to[i] += from[i];
+            }
+        }
+        else
+        {
+            var addend = Vector512.Create(add);
+            for (; i + 16 <= count; i += 16)
+            {
+                Store(Load(from + i) + addend, to + i);
+            }
+
+            for (; i < count; i++)
+            {
+                to[i] = from[i] + add;
             }
         }
     }
@@ -478,6 +591,173 @@ internal sealed unsafe class WinogradConv : IParallelJob
         var hi = Vector512.Create(c2, c3);
         Store(Avx512F.PermuteVar16x32x2(lo, Interleave[0], hi), d);
         Store(Avx512F.PermuteVar16x32x2(lo, Interleave[1], hi), d + 16);
+    }
+
+    // dM[xi, k, tile] = (A dy A^T)[xi] for every tile of one image's output-gradient channel (zero past the map),
+    // the adjoint of the output transform: rows picked apart into their 4 columns, 8 tiles at a time. The channel's
+    // bias gradient is summed here too, image after image in a fixed order.
+    private void TransformOutputGradient(int image, int k, int worker)
+    {
+        var staging = Worker(worker) + 12 * rowLd;
+        var pointStride = (long)outC * ldT;
+        var target = m + (long)k * ldT + image * tilesPerImage;
+        var plane = gradient + ((long)image * outC + k) * outH * outW;
+        if (bias != null)
+        {
+            bias[k] += Sum(plane, outH * outW);
+        }
+
+        for (var th = 0; th < tilesH; th++)
+        {
+            for (var a = 0; a < 4; a++)
+            {
+                var row = staging + a * stagingLd;
+                for (var col = 0; col < stagingLd; col += 16)
+                {
+                    Store(Vector512<float>.Zero, row + col);
+                }
+
+                if (th * 4 + a < outH)
+                {
+                    Move(plane + (long)(th * 4 + a) * outW, row, outW, 0f, accumulate: false);
+                }
+            }
+
+            for (var j0 = 0; j0 < tilesW; j0 += Lanes)
+            {
+                var s = staging + 4 * j0;
+                Vector256<float> h00, h01, h02, h03, h04, h05, h10, h11, h12, h13, h14, h15;
+                Vector256<float> h20, h21, h22, h23, h24, h25, h30, h31, h32, h33, h34, h35;
+                GradientRow(s, out h00, out h01, out h02, out h03, out h04, out h05);
+                GradientRow(s + stagingLd, out h10, out h11, out h12, out h13, out h14, out h15);
+                GradientRow(s + 2 * stagingLd, out h20, out h21, out h22, out h23, out h24, out h25);
+                GradientRow(s + 3 * stagingLd, out h30, out h31, out h32, out h33, out h34, out h35);
+                var d = target + th * tilesW + j0;
+                GradientColumn(h00, h10, h20, h30, d, 6 * pointStride);
+                GradientColumn(h01, h11, h21, h31, d + pointStride, 6 * pointStride);
+                GradientColumn(h02, h12, h22, h32, d + 2 * pointStride, 6 * pointStride);
+                GradientColumn(h03, h13, h23, h33, d + 3 * pointStride, 6 * pointStride);
+                GradientColumn(h04, h14, h24, h34, d + 4 * pointStride, 6 * pointStride);
+                GradientColumn(h05, h15, h25, h35, d + 5 * pointStride, 6 * pointStride);
+            }
+        }
+    }
+
+    // A applied along one output row of 8 tiles (32 floats from s): its 6 transformed columns.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GradientRow(float* s, out Vector256<float> z0, out Vector256<float> z1,
+        out Vector256<float> z2, out Vector256<float> z3, out Vector256<float> z4, out Vector256<float> z5)
+    {
+        Vector512<float> lo = Load(s), hi = Load(s + 16);
+        AdjointOutput(Pick(lo, hi, 0), Pick(lo, hi, 1), Pick(lo, hi, 2), Pick(lo, hi, 3), out z0, out z1, out z2,
+            out z3, out z4, out z5);
+    }
+
+    // A applied down one column (rows 0..3) of the row-transformed tile; the 6 results go to points 6 apart.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GradientColumn(Vector256<float> y0, Vector256<float> y1, Vector256<float> y2,
+        Vector256<float> y3, float* d, long stride)
+    {
+        AdjointOutput(y0, y1, y2, y3, out var z0, out var z1, out var z2, out var z3, out var z4, out var z5);
+        z0.Store(d);
+        z1.Store(d + stride);
+        z2.Store(d + 2 * stride);
+        z3.Store(d + 3 * stride);
+        z4.Store(d + 4 * stride);
+        z5.Store(d + 5 * stride);
+    }
+
+    // A = (A^T)^T applied to (y0..y3): the adjoint of OutputTransform.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AdjointOutput(Vector256<float> y0, Vector256<float> y1, Vector256<float> y2,
+        Vector256<float> y3, out Vector256<float> z0, out Vector256<float> z1, out Vector256<float> z2,
+        out Vector256<float> z3, out Vector256<float> z4, out Vector256<float> z5)
+    {
+        var even = y0 + y2;
+        var odd = y1 + y3;
+        var even4 = y0 + y2 * 4f;
+        var odd8 = y1 * 2f + y3 * 8f;
+        z0 = y0;
+        z1 = even + odd;
+        z2 = even - odd;
+        z3 = even4 + odd8;
+        z4 = even4 - odd8;
+        z5 = y3;
+    }
+
+    // dw[k, c] += G^T dU[k, c] G, 16 input channels at a time.
+    private void FilterGradient(int k, int worker)
+    {
+        var staged = Worker(worker);
+        var plane = (long)outC * ldI;
+        for (var c0 = 0; c0 < inC; c0 += 16)
+        {
+            var s = u + (long)k * ldI + c0;
+            Vector512<float> t00, t01, t02, t03, t04, t05, t10, t11, t12, t13, t14, t15, t20, t21, t22, t23, t24, t25;
+            AdjointFilter(s, 6 * plane, out t00, out t10, out t20);
+            AdjointFilter(s + plane, 6 * plane, out t01, out t11, out t21);
+            AdjointFilter(s + 2 * plane, 6 * plane, out t02, out t12, out t22);
+            AdjointFilter(s + 3 * plane, 6 * plane, out t03, out t13, out t23);
+            AdjointFilter(s + 4 * plane, 6 * plane, out t04, out t14, out t24);
+            AdjointFilter(s + 5 * plane, 6 * plane, out t05, out t15, out t25);
+            AdjointFilter(t00, t01, t02, t03, t04, t05, out var w0, out var w1, out var w2);
+            AdjointFilter(t10, t11, t12, t13, t14, t15, out var w3, out var w4, out var w5);
+            AdjointFilter(t20, t21, t22, t23, t24, t25, out var w6, out var w7, out var w8);
+            Store(w0, staged);
+            Store(w1, staged + 16);
+            Store(w2, staged + 32);
+            Store(w3, staged + 48);
+            Store(w4, staged + 64);
+            Store(w5, staged + 80);
+            Store(w6, staged + 96);
+            Store(w7, staged + 112);
+            Store(w8, staged + 128);
+            var target = weight + ((long)k * inC + c0) * 9;
+            for (int c = 0, count = Math.Min(16, inC - c0); c < count; c++)
+            {
+                for (var tap = 0; tap < 9; tap++)
+                {
+                    target[c * 9 + tap] += staged[tap * 16 + c];
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AdjointFilter(float* s, long stride, out Vector512<float> r0, out Vector512<float> r1,
+        out Vector512<float> r2) => AdjointFilter(Load(s), Load(s + stride), Load(s + 2 * stride),
+        Load(s + 3 * stride), Load(s + 4 * stride), Load(s + 5 * stride), out r0, out r1, out r2);
+
+    // G^T applied to (z0..z5): the adjoint of FilterColumn.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AdjointFilter(Vector512<float> z0, Vector512<float> z1, Vector512<float> z2,
+        Vector512<float> z3, Vector512<float> z4, Vector512<float> z5, out Vector512<float> r0,
+        out Vector512<float> r1, out Vector512<float> r2)
+    {
+        var s12 = z1 + z2;
+        var s34 = z3 + z4;
+        r0 = z0 * (1f / 4) - s12 * (1f / 6) + s34 * (1f / 24);
+        r1 = (z2 - z1) * (1f / 6) + (z3 - z4) * (1f / 12);
+        r2 = (s34 - s12) * (1f / 6) + z5;
+    }
+
+    // A fixed-order sum (16 lanes, then the lanes and the tail in order), so it is the same on every run.
+    private static float Sum(float* values, int count)
+    {
+        var lanes = Vector512<float>.Zero;
+        var i = 0;
+        for (; i + 16 <= count; i += 16)
+        {
+            lanes += Load(values + i);
+        }
+
+        var total = Vector512.Sum(lanes);
+        for (; i < count; i++)
+        {
+            total += values[i];
+        }
+
+        return total;
     }
 
     private static Vector512<int>[] MakeDeinterleave()

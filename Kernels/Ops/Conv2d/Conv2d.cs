@@ -91,8 +91,13 @@ namespace GpuCnn.Kernels.Cpu
 
         /// <inheritdoc />
         protected override void Conv2dBackwardFilterCore(
-            in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw, DeviceBuffer? db) =>
-            ConvKernel.BackwardFilter(g, Ptr(x), Ptr(dy), Ptr(dw), PtrOrNull(db));
+            in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw, DeviceBuffer? db)
+        {
+            if (!WinogradBackwardFilter(g, x, dy, dw, db))
+            {
+                ConvKernel.BackwardFilter(g, Ptr(x), Ptr(dy), Ptr(dw), PtrOrNull(db));
+            }
+        }
     }
 }
 
