@@ -11,14 +11,18 @@ namespace GpuCnn.Kernels.Cpu.Winograd;
 /// A^T [ sum_c (G w G^T) * (B^T d B) ] A over the 6x6 input tile d, so the 36 element-wise products become 36 GEMMs
 /// of (out channels) x (in channels) x (tiles), 4x fewer multiplies than the direct 3x3 sum. The backward data pass
 /// is the same correlation on dy with the kernel turned by 180 degrees, in and out channels swapped, and padding
-/// 2 - p. A batch runs in blocks of whole images, in three team-wide phases per block (input transform over
-/// channels, one GEMM per transform point, output transform over channels), so that each output element is made by
-/// the same arithmetic whichever thread takes which item: results are bitwise the same for any thread count.
+/// 2 - p; the weight gradient is the adjoint, dU[xi] = sum over tiles of (A dy A^T)[xi] (B^T d B)[xi]^T, one GEMM
+/// per point, then dw += G^T dU G. A batch runs in blocks of whole images, in three team-wide phases per block
+/// (input transform over channels, one GEMM per transform point, output transform over channels), so that each
+/// output element is made by the same arithmetic whichever thread takes which item: results are bitwise the same
+/// for any thread count.
 /// </summary>
 /// <remarks>
 /// Rounding: the transforms scale values by up to 8 (A), 5 (B) and mix in 1/6, 1/12, 1/24 (G), so the error is
-/// larger than the direct sum's; measured on random data it stays below 2^-24 * 64 * sum |x||w| per output
-/// (Tests/Kernels/WinogradOracleTests.cs states and checks the bound).
+/// larger than the direct sum's; measured on random data it stays below 2^-24 * 64 * sum |x||w| per output, in
+/// all three directions (Tests/Kernels/WinogradOracleTests.cs states and checks the bound). The transformed
+/// kernels are made on every call: the weights change after every optimizer step, and the backward data pass needs
+/// those of the turned kernel, so a cache would serve only repeated forward passes.
 /// </remarks>
 internal sealed unsafe class WinogradConv : IParallelJob
 {
@@ -294,15 +298,20 @@ internal sealed unsafe class WinogradConv : IParallelJob
         }
         else
         {
-            for (var i = 0; i < inC; i++)
+            // Eight output channels at a time: 72 staged rows are written side by side, few enough to stay in L1.
+            for (var o8 = first; o8 < end; o8 += 8)
             {
-                var kernels = weight + ((long)i * outC + first) * 9;
-                for (var o = first; o < end; o++)
+                var o8End = Math.Min(end, o8 + 8);
+                for (var i = 0; i < inC; i++)
                 {
-                    var target = staged + (o - first) * rowsPerOutput + i;
-                    for (var tap = 0; tap < 9; tap++)
+                    var kernels = weight + ((long)i * outC + o8) * 9;
+                    for (var o = o8; o < o8End; o++)
                     {
-                        target[tap * ldI] = kernels[(o - first) * 9 + 8 - tap];
+                        var target = staged + (o - first) * rowsPerOutput + i;
+                        for (var tap = 0; tap < 9; tap++)
+                        {
+                            target[tap * ldI] = kernels[(o - o8) * 9 + 8 - tap];
+                        }
                     }
                 }
             }
