@@ -59,7 +59,7 @@ public sealed class AllocationTests
         AssertWarmStepsAllocateNothing(net, optimizer);
     }
 
-    private static void AssertWarmStepsAllocateNothing(Network net, Optimizer optimizer)
+    internal static void AssertWarmStepsAllocateNothing(Network net, Optimizer optimizer)
     {
         using var trainer = new Trainer(net, optimizer);
         var (inputs, labels) = CheckpointTests.RandomBatch(16);

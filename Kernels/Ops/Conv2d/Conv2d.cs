@@ -71,18 +71,33 @@ namespace GpuCnn.Kernels.Cpu
 
         /// <inheritdoc />
         protected override void Conv2dForwardCore(
-            in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? b, DeviceBuffer y) =>
-            ConvKernel.Forward(g, Ptr(x), Ptr(w), PtrOrNull(b), Ptr(y));
+            in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? b, DeviceBuffer y)
+        {
+            if (!WinogradForward(g, x, w, b, y))
+            {
+                ConvKernel.Forward(g, Ptr(x), Ptr(w), PtrOrNull(b), Ptr(y));
+            }
+        }
 
         /// <inheritdoc />
         protected override void Conv2dBackwardDataCore(
-            in Conv2dGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx) =>
-            ConvKernel.BackwardData(g, Ptr(dy), Ptr(w), Ptr(dx));
+            in Conv2dGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx)
+        {
+            if (!WinogradBackwardData(g, dy, w, dx))
+            {
+                ConvKernel.BackwardData(g, Ptr(dy), Ptr(w), Ptr(dx));
+            }
+        }
 
         /// <inheritdoc />
         protected override void Conv2dBackwardFilterCore(
-            in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw, DeviceBuffer? db) =>
-            ConvKernel.BackwardFilter(g, Ptr(x), Ptr(dy), Ptr(dw), PtrOrNull(db));
+            in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw, DeviceBuffer? db)
+        {
+            if (!WinogradBackwardFilter(g, x, dy, dw, db))
+            {
+                ConvKernel.BackwardFilter(g, Ptr(x), Ptr(dy), Ptr(dw), PtrOrNull(db));
+            }
+        }
     }
 }
 
