@@ -50,7 +50,7 @@ internal sealed class Conv2dDescriptor : OpDescriptor
         ["direct-2x2-same"] = new(5, 7, 13, 13, 9, 2, 2, PadBottom: 1, PadRight: 1),
         ["direct-stride3x2-dilation-padded"] = new(2, 3, 30, 40, 5, 3, 3, StrideH: 3, StrideW: 2, PadTop: 3,
             PadLeft: 1, PadRight: 2, DilationH: 2, DilationW: 3),
-        ["direct-1x1-pad-wider-than-kernel"] = new(2, 4, 9, 17, 6, 1, 1, PadTop: 2, PadLeft: 3, PadBottom: 1,
+        ["direct-2x1-pad-wider-than-kernel"] = new(2, 4, 9, 17, 6, 2, 1, PadTop: 3, PadLeft: 3, PadBottom: 1,
             PadRight: 1),
         ["direct-batch1-k20"] = new(1, 3, 12, 37, 20, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
     };

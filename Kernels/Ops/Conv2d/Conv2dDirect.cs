@@ -68,14 +68,16 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
     }
 
     /// <summary>Whether the forward pass and the weight gradient of <paramref name="g"/> run here.</summary>
+    // A 1x1 layer has no unfolding to save (stride 1 multiplies x in place) and its many input channels favour the
+    // GEMM; measured on ResNet's downsampling convolutions.
     public static bool Fits(in Conv2dGeometry g) =>
-        Avx512F.IsSupported && g.Groups == 1 && g.C * g.R * g.S <= MaxTaps && g.Q >= 8;
+        Avx512F.IsSupported && g.Groups == 1 && g.R * g.S > 1 && g.C * g.R * g.S <= MaxTaps && g.Q >= 8;
 
     /// <summary>Whether the input gradient of <paramref name="g"/> runs here: stride 1 only, where it is a plain
     /// correlation of dy.</summary>
     public static bool FitsBackwardData(in Conv2dGeometry g) =>
-        Avx512F.IsSupported && g.Groups == 1 && g.StrideH == 1 && g.StrideW == 1 && g.K * g.R * g.S <= MaxTaps &&
-        g.W >= 8;
+        Avx512F.IsSupported && g.Groups == 1 && g.R * g.S > 1 && g.StrideH == 1 && g.StrideW == 1 &&
+        g.K * g.R * g.S <= MaxTaps && g.W >= 8;
 
     // x:(N,C,H,W) w:(K,C,R,S) b:(K)? y:(N,K,P,Q)
     public void Forward(in Conv2dGeometry g, float* x, float* w, float* b, float* y)
@@ -248,204 +250,266 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
     // planes[(c*sw + phase)*planeH + i][j] = source[c][i - offsetTop][j*sw + phase - offsetLeft], zero outside.
     private void Prepare(float* image, float* planes)
     {
-        int sw = strideW;
         var row = planes;
         for (var c = 0; c < channelsIn; c++)
         {
             var channel = image + (long)c * heightIn * widthIn;
-            for (var phase = 0; phase < sw; phase++)
+            for (var phase = 0; phase < strideW; phase++)
             {
                 for (var i = 0; i < planeH; i++, row += planeW)
                 {
                     var sourceRow = i - offsetTop;
-                    if ((uint)sourceRow >= (uint)heightIn)
+                    var src = (uint)sourceRow < (uint)heightIn ? channel + (long)sourceRow * widthIn : null;
+                    if (strideW == 1)
                     {
-                        new Span<float>(row, planeW).Clear();
-                        continue;
+                        CopyRow(src, row);
                     }
-
-                    var src = channel + (long)sourceRow * widthIn;
-                    if (sw == 1)
+                    else
                     {
-                        // Columns j with 0 <= j - offsetLeft < W are copied, the rest zeroed.
-                        int j0 = Math.Clamp(offsetLeft, 0, planeW), j1 = Math.Clamp(offsetLeft + widthIn, j0, planeW);
-                        new Span<float>(row, j0).Clear();
-                        new ReadOnlySpan<float>(src + j0 - offsetLeft, j1 - j0)
-                            .CopyTo(new Span<float>(row + j0, j1 - j0));
-                        new Span<float>(row + j1, planeW - j1).Clear();
-                        continue;
-                    }
-
-                    for (var j = 0; j < planeW; j++)
-                    {
-                        var column = j * sw + phase - offsetLeft;
-                        row[j] = (uint)column < (uint)widthIn ? src[column] : 0f;
+                        GatherRow(src, row, phase);
                     }
                 }
             }
         }
     }
 
-    // One block of up to 8 output channels over every pixel of one image, two 16-pixel vectors at a time.
-    private void CorrelateBlock(float* planes, float* image, int block)
+    // row[j] = src[j - offsetLeft] where that column exists, else zero; all zero when src is null. Rows are a few
+    // vectors long, so masked 16-lane moves beat clearing and copying spans: masked-off lanes are never read, even
+    // when their addresses lie before or past the source row.
+    private void CopyRow(float* src, float* row)
     {
-        int k0 = block * ChannelTile, count = Math.Min(ChannelTile, channelsOut - k0);
-        var blockWeights = weights + (long)block * taps * ChannelTile;
-        var blockBias = bias == null ? null : bias + k0;
-        var outChannel = image + (long)k0 * outH * outW;
-        nint channelStride = outH * outW;
-        var tail = LaneMask(outW - (qBlocks - 1) * Lanes);
-        var vectors = outH * qBlocks;
-        for (var v = 0; v < vectors; v += 2)
+        var first = Vector512.Create(offsetLeft);
+        var end = Vector512.Create(offsetLeft + widthIn);
+        var width = Vector512.Create(planeW);
+        for (var j = 0; j < planeW; j += Lanes)
         {
-            var two = v + 1 < vectors;
-            int p0 = v / qBlocks, b0 = v % qBlocks;
-            int p1 = two ? (v + 1) / qBlocks : p0, b1 = two ? (v + 1) % qBlocks : b0;
-            var in0 = planes + p0 * strideH * planeW + b0 * Lanes;
-            var in1 = planes + p1 * strideH * planeW + b1 * Lanes;
-            var out0 = outChannel + p0 * outW + b0 * Lanes;
-            var out1 = outChannel + p1 * outW + b1 * Lanes;
-            var mask0 = b0 == qBlocks - 1 ? tail : Vector512<float>.AllBitsSet;
-            var mask1 = b1 == qBlocks - 1 ? tail : Vector512<float>.AllBitsSet;
-            var t = new Tile(taps, TapOffsets, blockWeights, in0, in1, out0, out1, channelStride, mask0, mask1,
-                blockBias, accumulate);
-            if (two)
+            var index = Vector512<int>.Indices + Vector512.Create(j);
+            var value = Vector512<float>.Zero;
+            if (src != null)
             {
-                ForwardChannels<R2>(count, t);
+                var live = Vector512.GreaterThanOrEqual(index, first) & Vector512.LessThan(index, end);
+                value = Avx512F.MaskLoad(src + j - offsetLeft, live.AsSingle(), Vector512<float>.Zero);
             }
-            else
-            {
-                ForwardChannels<R1>(count, t);
-            }
+
+            Avx512F.MaskStore(row + j, Vector512.LessThan(index, width).AsSingle(), value);
         }
     }
 
-    private static void ForwardChannels<TV>(int count, in Tile t)
+    // row[j] = src[j*sw + phase - offsetLeft] where that column exists, else zero.
+    private void GatherRow(float* src, float* row, int phase)
+    {
+        CopyRow(null, row);
+        if (src == null)
+        {
+            return;
+        }
+
+        int shift = phase - offsetLeft, sw = strideW;
+        int first = Math.Max(0, -Conv2dGeometry.FloorDiv(shift, sw));
+        int last = Math.Min(planeW - 1, Conv2dGeometry.FloorDiv(widthIn - 1 - shift, sw));
+        for (var j = first; j <= last; j++)
+        {
+            row[j] = src[j * sw + shift];
+        }
+    }
+
+    // One block of up to 8 output channels over every pixel of one image. A tile holds 2 pixel vectors of 5 to 8
+    // channels, or 4 of fewer channels, so that at least 8 independent accumulators hide the FMA latency.
+    private void CorrelateBlock(float* planes, float* image, int block)
+    {
+        int k0 = block * ChannelTile, count = Math.Min(ChannelTile, channelsOut - k0);
+        var tile = new Tile(taps, TapOffsets, weights + (long)block * taps * ChannelTile, planes, strideH * planeW,
+            qBlocks, outW, image + (long)k0 * outH * outW, (nint)outH * outW,
+            LaneMask(outW - (qBlocks - 1) * Lanes), bias == null ? null : bias + k0, accumulate);
+        int vectors = outH * qBlocks, group = count > 4 ? 2 : 4, whole = vectors / group * group;
+        if (group == 2)
+        {
+            ForwardChannels<R2>(count, tile, 0, whole);
+        }
+        else
+        {
+            ForwardChannels<R4>(count, tile, 0, whole);
+        }
+
+        ForwardChannels<R1>(count, tile, whole, vectors);
+    }
+
+    private static void ForwardChannels<TV>(int count, in Tile t, int first, int end)
         where TV : struct, IConstant
     {
+        if (first >= end)
+        {
+            return;
+        }
+
         switch (count)
         {
-            case 8: ForwardTile<R8, TV>(t); break;
-            case 7: ForwardTile<R7, TV>(t); break;
-            case 6: ForwardTile<R6, TV>(t); break;
-            case 5: ForwardTile<R5, TV>(t); break;
-            case 4: ForwardTile<R4, TV>(t); break;
-            case 3: ForwardTile<R3, TV>(t); break;
-            case 2: ForwardTile<R2, TV>(t); break;
-            default: ForwardTile<R1, TV>(t); break;
+            case 8: ForwardTiles<R8, TV>(t, first, end); break;
+            case 7: ForwardTiles<R7, TV>(t, first, end); break;
+            case 6: ForwardTiles<R6, TV>(t, first, end); break;
+            case 5: ForwardTiles<R5, TV>(t, first, end); break;
+            case 4: ForwardTiles<R4, TV>(t, first, end); break;
+            case 3: ForwardTiles<R3, TV>(t, first, end); break;
+            case 2: ForwardTiles<R2, TV>(t, first, end); break;
+            default: ForwardTiles<R1, TV>(t, first, end); break;
         }
     }
 
     private readonly struct Tile(
-        int taps, int* offsets, float* weights, float* in0, float* in1, float* out0, float* out1, nint channelStride,
-        Vector512<float> mask0, Vector512<float> mask1, float* bias, bool accumulate)
+        int taps, int* offsets, float* weights, float* planes, int rowStep, int qBlocks, int outW, float* output,
+        nint channelStride, Vector512<float> tail, float* bias, bool accumulate)
     {
         public readonly int Taps = taps;
         public readonly int* Offsets = offsets;
         public readonly float* Weights = weights;
-        public readonly float* In0 = in0;
-        public readonly float* In1 = in1;
-        public readonly float* Out0 = out0;
-        public readonly float* Out1 = out1;
+        public readonly float* Planes = planes;
+        public readonly int RowStep = rowStep;
+        public readonly int QBlocks = qBlocks;
+        public readonly int OutW = outW;
+        public readonly float* Output = output;
         public readonly nint ChannelStride = channelStride;
-        public readonly Vector512<float> Mask0 = mask0;
-        public readonly Vector512<float> Mask1 = mask1;
+        public readonly Vector512<float> Tail = tail;
         public readonly float* Bias = bias;
         public readonly bool Accumulate = accumulate;
+
+        // Pixel vector v (row v / qBlocks, 16-column block v % qBlocks): where its taps start in the planes, where
+        // its first channel's output goes, and which lanes are live.
+        public float* Input(int v, out float* output, out Vector512<float> mask)
+        {
+            int p = v / QBlocks, b = v % QBlocks;
+            output = Output + p * OutW + b * Lanes;
+            mask = b == QBlocks - 1 ? Tail : Vector512<float>.AllBitsSet;
+            return Planes + p * RowStep + b * Lanes;
+        }
     }
 
-    // TK output channels x TV pixel vectors: out[k][v] (+)= bias[k] + sum_t weights[t][k] * in_v[offsets[t]].
+    // Pixel vectors [first, end) in groups of TV, TK output channels each: out[k][v] (+)= bias[k] + sum_t
+    // weights[t][k] * in_v[offsets[t]].
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardTile<TK, TV>(in Tile tile)
+    private static void ForwardTiles<TK, TV>(in Tile tile, int first, int end)
         where TK : struct, IConstant
         where TV : struct, IConstant
     {
-        bool two = TV.Value == 2;
-        int k = TK.Value;
-        Vector512<float> c0x0 = default, c0x1 = default, c1x0 = default, c1x1 = default;
-        Vector512<float> c2x0 = default, c2x1 = default, c3x0 = default, c3x1 = default;
-        Vector512<float> c4x0 = default, c4x1 = default, c5x0 = default, c5x1 = default;
-        Vector512<float> c6x0 = default, c6x1 = default, c7x0 = default, c7x1 = default;
-        float* in0 = tile.In0, in1 = tile.In1, w = tile.Weights;
+        int k = TK.Value, nv = TV.Value;
         int* offsets = tile.Offsets;
         int taps = tile.Taps;
-        for (var t = 0; t < taps; t++, w += ChannelTile)
+        for (var v = first; v < end; v += nv)
         {
-            int offset = offsets[t];
-            Vector512<float> x0 = Vector512.Load(in0 + offset);
-            Vector512<float> x1 = two ? Vector512.Load(in1 + offset) : default;
-            Vector512<float> wk = Vector512.Create(w[0]);
-            c0x0 = Avx512F.FusedMultiplyAdd(x0, wk, c0x0);
-            if (two) c0x1 = Avx512F.FusedMultiplyAdd(x1, wk, c0x1);
-            if (k > 1)
+            float* in0 = tile.Input(v, out var out0, out var mask0);
+            float* in1 = in0, out1 = out0, in2 = in0, out2 = out0, in3 = in0, out3 = out0;
+            Vector512<float> mask1 = mask0, mask2 = mask0, mask3 = mask0;
+            if (nv > 1) in1 = tile.Input(v + 1, out out1, out mask1);
+            if (nv > 2) in2 = tile.Input(v + 2, out out2, out mask2);
+            if (nv > 3) in3 = tile.Input(v + 3, out out3, out mask3);
+            Vector512<float> c0x0 = default, c0x1 = default, c0x2 = default, c0x3 = default;
+            Vector512<float> c1x0 = default, c1x1 = default, c1x2 = default, c1x3 = default;
+            Vector512<float> c2x0 = default, c2x1 = default, c2x2 = default, c2x3 = default;
+            Vector512<float> c3x0 = default, c3x1 = default, c3x2 = default, c3x3 = default;
+            Vector512<float> c4x0 = default, c4x1 = default, c4x2 = default, c4x3 = default;
+            Vector512<float> c5x0 = default, c5x1 = default, c5x2 = default, c5x3 = default;
+            Vector512<float> c6x0 = default, c6x1 = default, c6x2 = default, c6x3 = default;
+            Vector512<float> c7x0 = default, c7x1 = default, c7x2 = default, c7x3 = default;
+            float* w = tile.Weights;
+            for (var t = 0; t < taps; t++, w += ChannelTile)
             {
-                wk = Vector512.Create(w[1]);
-                c1x0 = Avx512F.FusedMultiplyAdd(x0, wk, c1x0);
-                if (two) c1x1 = Avx512F.FusedMultiplyAdd(x1, wk, c1x1);
+                int offset = offsets[t];
+                Vector512<float> x0 = Vector512.Load(in0 + offset);
+                Vector512<float> x1 = nv > 1 ? Vector512.Load(in1 + offset) : default;
+                Vector512<float> x2 = nv > 2 ? Vector512.Load(in2 + offset) : default;
+                Vector512<float> x3 = nv > 3 ? Vector512.Load(in3 + offset) : default;
+                Vector512<float> wk;
+                wk = Vector512.Create(w[0]);
+                c0x0 = Avx512F.FusedMultiplyAdd(x0, wk, c0x0);
+                if (nv > 1) c0x1 = Avx512F.FusedMultiplyAdd(x1, wk, c0x1);
+                if (nv > 2) c0x2 = Avx512F.FusedMultiplyAdd(x2, wk, c0x2);
+                if (nv > 3) c0x3 = Avx512F.FusedMultiplyAdd(x3, wk, c0x3);
+
+                if (k > 1)
+                {
+                    wk = Vector512.Create(w[1]);
+                    c1x0 = Avx512F.FusedMultiplyAdd(x0, wk, c1x0);
+                    if (nv > 1) c1x1 = Avx512F.FusedMultiplyAdd(x1, wk, c1x1);
+                    if (nv > 2) c1x2 = Avx512F.FusedMultiplyAdd(x2, wk, c1x2);
+                    if (nv > 3) c1x3 = Avx512F.FusedMultiplyAdd(x3, wk, c1x3);
+                }
+
+                if (k > 2)
+                {
+                    wk = Vector512.Create(w[2]);
+                    c2x0 = Avx512F.FusedMultiplyAdd(x0, wk, c2x0);
+                    if (nv > 1) c2x1 = Avx512F.FusedMultiplyAdd(x1, wk, c2x1);
+                    if (nv > 2) c2x2 = Avx512F.FusedMultiplyAdd(x2, wk, c2x2);
+                    if (nv > 3) c2x3 = Avx512F.FusedMultiplyAdd(x3, wk, c2x3);
+                }
+
+                if (k > 3)
+                {
+                    wk = Vector512.Create(w[3]);
+                    c3x0 = Avx512F.FusedMultiplyAdd(x0, wk, c3x0);
+                    if (nv > 1) c3x1 = Avx512F.FusedMultiplyAdd(x1, wk, c3x1);
+                    if (nv > 2) c3x2 = Avx512F.FusedMultiplyAdd(x2, wk, c3x2);
+                    if (nv > 3) c3x3 = Avx512F.FusedMultiplyAdd(x3, wk, c3x3);
+                }
+
+                if (k > 4)
+                {
+                    wk = Vector512.Create(w[4]);
+                    c4x0 = Avx512F.FusedMultiplyAdd(x0, wk, c4x0);
+                    if (nv > 1) c4x1 = Avx512F.FusedMultiplyAdd(x1, wk, c4x1);
+                    if (nv > 2) c4x2 = Avx512F.FusedMultiplyAdd(x2, wk, c4x2);
+                    if (nv > 3) c4x3 = Avx512F.FusedMultiplyAdd(x3, wk, c4x3);
+                }
+
+                if (k > 5)
+                {
+                    wk = Vector512.Create(w[5]);
+                    c5x0 = Avx512F.FusedMultiplyAdd(x0, wk, c5x0);
+                    if (nv > 1) c5x1 = Avx512F.FusedMultiplyAdd(x1, wk, c5x1);
+                    if (nv > 2) c5x2 = Avx512F.FusedMultiplyAdd(x2, wk, c5x2);
+                    if (nv > 3) c5x3 = Avx512F.FusedMultiplyAdd(x3, wk, c5x3);
+                }
+
+                if (k > 6)
+                {
+                    wk = Vector512.Create(w[6]);
+                    c6x0 = Avx512F.FusedMultiplyAdd(x0, wk, c6x0);
+                    if (nv > 1) c6x1 = Avx512F.FusedMultiplyAdd(x1, wk, c6x1);
+                    if (nv > 2) c6x2 = Avx512F.FusedMultiplyAdd(x2, wk, c6x2);
+                    if (nv > 3) c6x3 = Avx512F.FusedMultiplyAdd(x3, wk, c6x3);
+                }
+
+                if (k > 7)
+                {
+                    wk = Vector512.Create(w[7]);
+                    c7x0 = Avx512F.FusedMultiplyAdd(x0, wk, c7x0);
+                    if (nv > 1) c7x1 = Avx512F.FusedMultiplyAdd(x1, wk, c7x1);
+                    if (nv > 2) c7x2 = Avx512F.FusedMultiplyAdd(x2, wk, c7x2);
+                    if (nv > 3) c7x3 = Avx512F.FusedMultiplyAdd(x3, wk, c7x3);
+                }
             }
 
-            if (k > 2)
-            {
-                wk = Vector512.Create(w[2]);
-                c2x0 = Avx512F.FusedMultiplyAdd(x0, wk, c2x0);
-                if (two) c2x1 = Avx512F.FusedMultiplyAdd(x1, wk, c2x1);
-            }
-
-            if (k > 3)
-            {
-                wk = Vector512.Create(w[3]);
-                c3x0 = Avx512F.FusedMultiplyAdd(x0, wk, c3x0);
-                if (two) c3x1 = Avx512F.FusedMultiplyAdd(x1, wk, c3x1);
-            }
-
-            if (k > 4)
-            {
-                wk = Vector512.Create(w[4]);
-                c4x0 = Avx512F.FusedMultiplyAdd(x0, wk, c4x0);
-                if (two) c4x1 = Avx512F.FusedMultiplyAdd(x1, wk, c4x1);
-            }
-
-            if (k > 5)
-            {
-                wk = Vector512.Create(w[5]);
-                c5x0 = Avx512F.FusedMultiplyAdd(x0, wk, c5x0);
-                if (two) c5x1 = Avx512F.FusedMultiplyAdd(x1, wk, c5x1);
-            }
-
-            if (k > 6)
-            {
-                wk = Vector512.Create(w[6]);
-                c6x0 = Avx512F.FusedMultiplyAdd(x0, wk, c6x0);
-                if (two) c6x1 = Avx512F.FusedMultiplyAdd(x1, wk, c6x1);
-            }
-
-            if (k > 7)
-            {
-                wk = Vector512.Create(w[7]);
-                c7x0 = Avx512F.FusedMultiplyAdd(x0, wk, c7x0);
-                if (two) c7x1 = Avx512F.FusedMultiplyAdd(x1, wk, c7x1);
-            }
+            Store(tile, 0, nv, out0, out1, out2, out3, mask0, mask1, mask2, mask3, c0x0, c0x1, c0x2, c0x3);
+            if (k > 1) Store(tile, 1, nv, out0, out1, out2, out3, mask0, mask1, mask2, mask3, c1x0, c1x1, c1x2, c1x3);
+            if (k > 2) Store(tile, 2, nv, out0, out1, out2, out3, mask0, mask1, mask2, mask3, c2x0, c2x1, c2x2, c2x3);
+            if (k > 3) Store(tile, 3, nv, out0, out1, out2, out3, mask0, mask1, mask2, mask3, c3x0, c3x1, c3x2, c3x3);
+            if (k > 4) Store(tile, 4, nv, out0, out1, out2, out3, mask0, mask1, mask2, mask3, c4x0, c4x1, c4x2, c4x3);
+            if (k > 5) Store(tile, 5, nv, out0, out1, out2, out3, mask0, mask1, mask2, mask3, c5x0, c5x1, c5x2, c5x3);
+            if (k > 6) Store(tile, 6, nv, out0, out1, out2, out3, mask0, mask1, mask2, mask3, c6x0, c6x1, c6x2, c6x3);
+            if (k > 7) Store(tile, 7, nv, out0, out1, out2, out3, mask0, mask1, mask2, mask3, c7x0, c7x1, c7x2, c7x3);
         }
-
-        Store(tile, 0, c0x0, c0x1, two);
-        if (k > 1) Store(tile, 1, c1x0, c1x1, two);
-        if (k > 2) Store(tile, 2, c2x0, c2x1, two);
-        if (k > 3) Store(tile, 3, c3x0, c3x1, two);
-        if (k > 4) Store(tile, 4, c4x0, c4x1, two);
-        if (k > 5) Store(tile, 5, c5x0, c5x1, two);
-        if (k > 6) Store(tile, 6, c6x0, c6x1, two);
-        if (k > 7) Store(tile, 7, c7x0, c7x1, two);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(in Tile tile, int channel, Vector512<float> v0, Vector512<float> v1, bool two)
+    private static void Store(
+        in Tile tile, int channel, int nv, float* out0, float* out1, float* out2, float* out3, Vector512<float> mask0,
+        Vector512<float> mask1, Vector512<float> mask2, Vector512<float> mask3, Vector512<float> v0,
+        Vector512<float> v1, Vector512<float> v2, Vector512<float> v3)
     {
         var offset = channel * tile.ChannelStride;
-        StoreVector(tile.Out0 + offset, v0, tile.Mask0, tile, channel);
-        if (two)
-        {
-            StoreVector(tile.Out1 + offset, v1, tile.Mask1, tile, channel);
-        }
+        StoreVector(out0 + offset, v0, mask0, tile, channel);
+        if (nv > 1) StoreVector(out1 + offset, v1, mask1, tile, channel);
+        if (nv > 2) StoreVector(out2 + offset, v2, mask2, tile, channel);
+        if (nv > 3) StoreVector(out3 + offset, v3, mask3, tile, channel);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
