@@ -41,6 +41,18 @@ internal sealed class Conv2dDescriptor : OpDescriptor
         ["lenet-c1"] = new(7, 1, 28, 28, 6, 5, 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2),
         ["everything-at-once"] = new(5, 6, 12, 17, 9, 3, 2, StrideH: 2, StrideW: 3, PadTop: 1, PadLeft: 2,
             PadRight: 1, DilationH: 2, Groups: 3),
+        // Few taps per output, at least 8 output columns: the CPU's direct convolution. Output widths that are not
+        // a multiple of 16 (masked last vector), channel counts that leave partial register tiles (11 = 8 + 3,
+        // 17 = 8 + 8 + 1), stride-2 and stride-3 column phases, dilation, padding wider than the kernel and a
+        // single image whose channels are split across the cores.
+        ["direct-cin1-stride2"] = new(3, 1, 27, 29, 11, 3, 3, StrideH: 2, StrideW: 2),
+        ["direct-5x5-c6-k17"] = new(3, 6, 14, 21, 17, 5, 5),
+        ["direct-2x2-same"] = new(5, 7, 13, 13, 9, 2, 2, PadBottom: 1, PadRight: 1),
+        ["direct-stride3x2-dilation-padded"] = new(2, 3, 30, 40, 5, 3, 3, StrideH: 3, StrideW: 2, PadTop: 3,
+            PadLeft: 1, PadRight: 2, DilationH: 2, DilationW: 3),
+        ["direct-2x1-pad-wider-than-kernel"] = new(2, 4, 9, 17, 6, 2, 1, PadTop: 3, PadLeft: 3, PadBottom: 1,
+            PadRight: 1),
+        ["direct-batch1-k20"] = new(1, 3, 12, 37, 20, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
     };
 
     // Small enough for central differences of every input and weight.
@@ -51,6 +63,8 @@ internal sealed class Conv2dDescriptor : OpDescriptor
             DilationW: 2, Groups: 2),
         ["pointwise-1x1"] = new(2, 3, 4, 5, 2, 1, 1),
         ["even-kernel-same-padding"] = new(1, 2, 5, 7, 3, 4, 4, PadTop: 1, PadLeft: 1, PadBottom: 2, PadRight: 2),
+        // Eight output columns and more: the CPU's direct convolution.
+        ["direct-2x3-pad"] = new(2, 2, 5, 9, 3, 2, 3, PadTop: 1, PadRight: 1),
     };
 
     private static readonly string[] ConvParameters = ["conv1.weight", "conv1.bias"];
@@ -67,7 +81,8 @@ internal sealed class Conv2dDescriptor : OpDescriptor
 
         // The weight gradient is reduced from per-worker partials: a second call must add its own sum once more,
         // not reuse or double the first call's partials.
-        new("repeated-backward-filter-accumulates", ["batch7-stride2-pad0101"], RepeatedBackwardFilter),
+        new("repeated-backward-filter-accumulates", ["batch7-stride2-pad0101", "direct-5x5-c6-k17"],
+            RepeatedBackwardFilter),
     ];
 
     public override IEnumerable<KernelCheck> KernelGradients => [new("dx-dw-db", GradientCases.Keys, Gradients)];

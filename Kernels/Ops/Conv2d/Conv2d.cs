@@ -200,6 +200,7 @@ namespace GpuCnn.Kernels.Ops
     {
         private readonly CpuWorkers workers;
         private readonly CpuScratch scratch;
+        private Conv2dDirect? direct;
         private Mode mode;
         private Conv2dGeometry g;
         private float* x;
@@ -227,9 +228,18 @@ namespace GpuCnn.Kernels.Ops
             BackwardFilter,
         }
 
+        // Layers with few taps per output run as direct convolutions (see Conv2dDirect); made on first use.
+        private Conv2dDirect Direct => direct ??= new Conv2dDirect(workers, scratch);
+
         // x:(N,C,H,W) w:(K,C/G,R,S) b:(K)? y:(N,K,P,Q)
         public void Forward(in Conv2dGeometry geometry, float* input, float* weight, float* bias, float* output)
         {
+            if (Conv2dDirect.Fits(geometry))
+            {
+                Direct.Forward(geometry, input, weight, bias, output);
+                return;
+            }
+
             Set(Mode.Forward, geometry, input, weight, bias, output);
             workers.Run(this, Items);
         }
@@ -237,6 +247,12 @@ namespace GpuCnn.Kernels.Ops
         // dy:(N,K,P,Q) w:(K,C/G,R,S) dx:(N,C,H,W) += ...
         public void BackwardData(in Conv2dGeometry geometry, float* dOutput, float* weight, float* dInput)
         {
+            if (Conv2dDirect.FitsBackwardData(geometry))
+            {
+                Direct.BackwardData(geometry, dOutput, weight, dInput);
+                return;
+            }
+
             Set(Mode.BackwardData, geometry, dInput, weight, null, dOutput);
             workers.Run(this, Items);
         }
@@ -245,6 +261,12 @@ namespace GpuCnn.Kernels.Ops
         public void BackwardFilter(
             in Conv2dGeometry geometry, float* input, float* dOutput, float* dWeight, float* dBias)
         {
+            if (Conv2dDirect.Fits(geometry))
+            {
+                Direct.BackwardFilter(geometry, input, dOutput, dWeight, dBias);
+                return;
+            }
+
             Set(Mode.BackwardFilter, geometry, input, dWeight, dBias, dOutput);
             // NOTE: each partial sum owns a fixed, contiguous range of images and the partials are added in a fixed
             // order, so the weight gradient is bitwise the same whichever thread runs which range.
