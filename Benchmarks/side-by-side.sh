@@ -149,7 +149,7 @@ for f in frameworks[1:]:  # the version each peer reported, major.minor
     version = next((d["runtime"]["torch"] for k in keys for d in runs(k, f)), None)
     if version:
         names[f] += " " + ".".join(version.split(".")[:2])
-print(f"{'model':<16}" + "".join(f"{names[f] + ' ' + unit:>22}" for f in frameworks) +
+print(f"{'model':<16}" + "".join(f"{names[f] + ' ' + unit:>24}" for f in frameworks) +
       f" {'vs PyTorch':>11} {'vs libtorch':>12}{extra}")
 for key in keys:
     model = key.split("/")[-1]
@@ -159,7 +159,7 @@ for key in keys:
     ratio = {f: (rates["gpu-cnn"] / rates[f] if rates[f] and rates["gpu-cnn"] else None) for f in frameworks}
     gflops = median([d["gflops"] for d in per["gpu-cnn"] if "gflops" in d])
     spec = ",.3f" if latency else ",.0f"
-    line = (f"{model:<16}" + "".join(f"{fmt(shown[f], spec):>22}" for f in frameworks) +
+    line = (f"{model:<16}" + "".join(f"{fmt(shown[f], spec):>24}" for f in frameworks) +
             f" {fmt(ratio['pytorch'], '.2f') + 'x':>11} {fmt(ratio['libtorch'], '.2f') + 'x':>12}")
     if not latency:
         line += f" {fmt(gflops, '.1f'):>16}"
