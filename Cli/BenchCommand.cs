@@ -9,7 +9,8 @@ using GpuCnn.Models;
 namespace GpuCnn.Cli;
 
 /// <summary><c>gpucnn bench</c>: training throughput (forward, backward, Adam step) on random batches of the
-/// model's input shape, the median of several timed runs; the last line is JSON for scripts.</summary>
+/// model's input shape, or with <c>--inference</c> evaluation-mode forward passes alone (batch 1 for latency, 64 for
+/// throughput); the median of several timed runs; the last line is JSON for scripts.</summary>
 internal static class BenchCommand
 {
     public static Command Create()
@@ -27,53 +28,88 @@ internal static class BenchCommand
             DefaultValueFactory = _ => 3,
         }.AtLeast(1);
         var profile = new Option<bool>("--profile") { Description = "Also time every node (synchronising after each)" };
-        var command = new Command("bench", "Measure training throughput in images per second")
+        var inference = new Option<bool>("--inference")
         {
-            model, batchSize, device, steps, warmup, repeats, profile,
+            Description = "Time evaluation-mode forward passes only (no loss, gradients or optimizer)",
+        };
+        var command = new Command("bench", "Measure training (or inference) throughput in images per second")
+        {
+            model, batchSize, device, steps, warmup, repeats, profile, inference,
         };
         command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(batchSize), parse.GetValue(device)!,
             new Timing(parse.GetValue(warmup), parse.GetValue(steps), parse.GetValue(repeats),
-                parse.GetValue(profile))));
+                parse.GetValue(profile), parse.GetValue(inference))));
         return command;
     }
 
-    // Untimed warm-up steps, then repeated runs of timed steps, and whether to profile each node after them.
-    private sealed record Timing(int Warmup, int Steps, int Repeats, bool Profile);
+    // Untimed warm-up steps, then repeated runs of timed steps, whether to profile each node after them, and whether
+    // a step is a training step or an evaluation-mode forward pass.
+    private sealed record Timing(int Warmup, int Steps, int Repeats, bool Profile, bool Inference);
 
     private static int Run(string name, int batch, string device, Timing timing)
     {
         using var accelerator = Devices.Open(device);
         OptionChecks.BatchFits(name, null, batch, accelerator);
         using var network = ModelZoo.Build(name, accelerator, batch, seed: 0);
-        using var optimizer = new Adam(network.Parameters());
-        using var trainer = new Trainer(network, optimizer);
+        using var optimizer = timing.Inference ? null : new Adam(network.Parameters());
+        using var trainer = optimizer is null ? null : new Trainer(network, optimizer);
         var (inputs, labels) = RandomBatch(batch, network.InputShape.Size);
+        Action step;
+        if (trainer is null)
+        {
+            // The batch is copied in once: what is timed is the forward pass alone, as a framework's model(x) on a
+            // tensor already in memory.
+            network.Eval();
+            network.Forward(inputs, batch);
+            step = () => network.Forward(batch);
+        }
+        else
+        {
+            step = () => trainer.Step(inputs, labels, batch);
+        }
+
         for (var i = 0; i < timing.Warmup; i++)
         {
-            trainer.Step(inputs, labels, batch);
+            step();
         }
 
         var buffersBefore = accelerator.BuffersCreated;
         var bytesBefore = GC.GetTotalAllocatedBytes(precise: true);
-        var rates = TimedRuns(trainer, inputs, labels, batch, timing);
+        var rates = TimedRuns(network, step, batch, timing);
         var bytesPerStep = (GC.GetTotalAllocatedBytes(precise: true) - bytesBefore) /
             (double)(timing.Steps * timing.Repeats);
         if (timing.Profile)
         {
-            PrintProfile(trainer, inputs, labels, batch, timing.Steps);
+            PrintProfile(network, step, timing.Steps);
         }
 
         rates.Sort();
         var median = rates[rates.Count / 2];
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(c,
-            $"{name} batch {batch} on {accelerator.Name}: {median:N0} images/s (runs: " +
-            $"{string.Join(", ", rates.Select(x => x.ToString("N0", c)))}); buffers created while timed: " +
-            $"{accelerator.BuffersCreated - buffersBefore}, managed bytes allocated per step: {bytesPerStep:F0}"));
-        Console.WriteLine(string.Create(c,
-            $"{{\"model\": \"{name}\", \"batch_size\": {batch}, \"device\": \"{accelerator.Kind}\", " +
-            $"\"images_per_second\": {median:F1}}}"));
+            $"{name} batch {batch} on {accelerator.Name}{(timing.Inference ? " (inference)" : "")}: {median:N0} " +
+            $"images/s (runs: {string.Join(", ", rates.Select(x => x.ToString("N0", c)))}); buffers created " +
+            $"while timed: {accelerator.BuffersCreated - buffersBefore}, managed bytes allocated per step: " +
+            $"{bytesPerStep:F0}"));
+        Console.WriteLine(Json(name, batch, accelerator.Kind.ToString(), median, timing.Inference,
+            ModelSummary.Of(network).TotalMultiplyAdds));
         return 0;
+    }
+
+    // The last line. GFLOP/s counts two operations per multiply-add of the convolutions and linear layers (the other
+    // layers' work is not counted), one forward pass per image for inference, and three for a training step: the
+    // forward pass and, in backward, the input gradient and the weight gradient, each as many multiply-adds as it.
+    private static string Json(string name, int batch, string device, double imagesPerSecond, bool inference,
+        long multiplyAdds)
+    {
+        var passes = inference ? 1 : 3;
+        var gflops = imagesPerSecond * multiplyAdds * 2.0 * passes / 1e9;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{{\"model\": \"{name}\", \"mode\": \"{(inference ? "inference" : "train")}\", \"batch_size\": {batch}, " +
+            $"\"device\": \"{device}\", \"images_per_second\": {imagesPerSecond:F1}, " +
+            $"\"ms_per_batch\": {1000.0 * batch / imagesPerSecond:F4}, " +
+            $"\"ms_per_image\": {1000.0 / imagesPerSecond:F4}, " +
+            $"\"forward_multiply_adds_per_image\": {multiplyAdds}, \"gflops\": {gflops:F2}}}");
     }
 
     // Inputs in [-1, 2.5) and labels of 10 classes, the same every run.
@@ -96,7 +132,7 @@ internal static class BenchCommand
     }
 
     // Images per second of each timed run; each run ends by waiting for the device, so that all its work counts.
-    private static List<double> TimedRuns(Trainer trainer, float[] inputs, int[] labels, int batch, Timing timing)
+    private static List<double> TimedRuns(Network network, Action step, int batch, Timing timing)
     {
         var rates = new List<double>();
         for (var r = 0; r < timing.Repeats; r++)
@@ -104,24 +140,23 @@ internal static class BenchCommand
             var clock = Stopwatch.StartNew();
             for (var i = 0; i < timing.Steps; i++)
             {
-                trainer.Step(inputs, labels, batch);
+                step();
             }
 
-            trainer.Network.Accelerator.Synchronize();
+            network.Accelerator.Synchronize();
             rates.Add(timing.Steps * batch / clock.Elapsed.TotalSeconds);
         }
 
         return rates;
     }
 
-    private static void PrintProfile(Trainer trainer, float[] inputs, int[] labels, int batch, int steps)
+    private static void PrintProfile(Network network, Action step, int steps)
     {
-        var network = trainer.Network;
         network.Profiling = true;
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < steps; i++)
         {
-            trainer.Step(inputs, labels, batch);
+            step();
         }
 
         var total = clock.Elapsed.TotalMilliseconds / steps;
