@@ -331,7 +331,7 @@ public sealed partial class Network : IDisposable
     {
         foreach (var p in parameters)
         {
-            Accelerator.Fill(p.Grad, 0f);
+            p.ZeroGrad();
         }
     }
 

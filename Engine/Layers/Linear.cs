@@ -75,8 +75,11 @@ namespace GpuCnn.Engine.Nodes
             var weight = Parameters[0];
             if (weight.RequiresGrad)
             {
-                // dW(out,in) += dy^T(out,B) x(B,in)
-                acc.Gemm(true, false, OutFeatures, InFeatures, context.Batch, 1f, OutGrad, In(0), 1f, weight.Grad);
+                // dW(out,in) += dy^T(out,B) x(B,in); right after ZeroGrad the product overwrites instead (beta 0),
+                // which spares the zeroing pass and the read of dW.
+                var dW = weight.GradForOverwrite(out var overwrite);
+                acc.Gemm(true, false, OutFeatures, InFeatures, context.Batch, 1f, OutGrad, In(0), overwrite ? 0f : 1f,
+                    dW);
             }
 
             if (HasBias && Parameters[1].RequiresGrad)

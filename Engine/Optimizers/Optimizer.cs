@@ -53,7 +53,7 @@ public abstract class Optimizer : IDisposable
         // Index loops: foreach over the interface would allocate an enumerator every step.
         for (var i = 0; i < Parameters.Count; i++)
         {
-            Parameters[i].Grad.Accelerator.Fill(Parameters[i].Grad, 0f);
+            Parameters[i].ZeroGrad();
         }
     }
 

@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using GpuCnn.Kernels.Cpu;
+using GpuCnn.Kernels.Ops;
 
 namespace GpuCnn.Kernels
 {
@@ -58,19 +60,31 @@ namespace GpuCnn.Kernels.Cpu
     // The CPU backend's buffer-level kernels (fill, copy, add, sum of squares, scale).
     public sealed unsafe partial class CpuAccelerator
     {
-        /// <inheritdoc />
-        protected override void FillCore(DeviceBuffer buffer, float value, int count) =>
-            Cpu(buffer).Span[..count].Fill(value);
+        private ChunkJob<BufferOperands>? bufferJob;
+
+        // Fill, copy and add are memory-bound; on large buffers two cores stream more than one. Each element is
+        // written by one chunk with the same operation whatever the split, so results never depend on it.
+        private ChunkJob<BufferOperands> BufferJob => bufferJob ??= new(workers);
 
         /// <inheritdoc />
-        protected override void CopyCore(DeviceBuffer source, DeviceBuffer destination, int count) =>
-            Cpu(source).Span[..count].CopyTo(Cpu(destination).Span);
+        protected override void FillCore(DeviceBuffer buffer, float value, int count)
+        {
+            BufferJob.Operands = new BufferOperands { Destination = Ptr(buffer), Value = value };
+            BufferJob.Launch(&BuffersCpu.Fill, count);
+        }
+
+        /// <inheritdoc />
+        protected override void CopyCore(DeviceBuffer source, DeviceBuffer destination, int count)
+        {
+            BufferJob.Operands = new BufferOperands { Source = Ptr(source), Destination = Ptr(destination) };
+            BufferJob.Launch(&BuffersCpu.Copy, count);
+        }
 
         /// <inheritdoc />
         protected override void AddIntoCore(DeviceBuffer source, DeviceBuffer destination, int count)
         {
-            var dst = Cpu(destination).Span[..count];
-            TensorPrimitives.Add(dst, Cpu(source).Span[..count], dst);
+            BufferJob.Operands = new BufferOperands { Source = Ptr(source), Destination = Ptr(destination) };
+            BufferJob.Launch(&BuffersCpu.AddInto, count);
         }
 
         /// <inheritdoc />
@@ -92,6 +106,36 @@ namespace GpuCnn.Kernels.Cpu
         {
             var span = Cpu(buffer).Span[..count];
             TensorPrimitives.Multiply(span, scale, span);
+        }
+    }
+}
+
+namespace GpuCnn.Kernels.Ops
+{
+    /// <summary>The operands of a buffer kernel: fill writes Value into Destination; copy and add read Source.
+    /// </summary>
+    internal unsafe struct BufferOperands
+    {
+        public float* Source;
+        public float* Destination;
+        public float Value;
+    }
+
+    /// <summary>Chunk bodies of the CPU's fill, copy and add.</summary>
+    internal static unsafe class BuffersCpu
+    {
+        public static void Fill(ChunkJob<BufferOperands> j, int start, int end) =>
+            new Span<float>(j.Operands.Destination + start, end - start).Fill(j.Operands.Value);
+
+        public static void Copy(ChunkJob<BufferOperands> j, int start, int end) =>
+            new ReadOnlySpan<float>(j.Operands.Source + start, end - start)
+                .CopyTo(new Span<float>(j.Operands.Destination + start, end - start));
+
+        public static void AddInto(ChunkJob<BufferOperands> j, int start, int end)
+        {
+            var destination = new Span<float>(j.Operands.Destination + start, end - start);
+            TensorPrimitives.Add(destination, new ReadOnlySpan<float>(j.Operands.Source + start, end - start),
+                destination);
         }
     }
 }

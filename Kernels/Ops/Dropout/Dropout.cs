@@ -167,7 +167,14 @@ namespace GpuCnn.Kernels.Ops
         private static void BackwardChunk(ChunkJob<DropoutOperands> j, int start, int end)
         {
             var o = j.Operands;
-            for (var i = start; i < end; i++)
+            var i = start;
+            for (; i + 8 <= end; i += 8)
+            {
+                var step = Vector256.Load(o.Mask + i) * Vector256.Load(o.Dy + i);
+                Vector256.Store(Vector256.Load(o.Dx + i) + step, o.Dx + i);
+            }
+
+            for (; i < end; i++)
             {
                 o.Dx[i] += o.Mask[i] * o.Dy[i];
             }

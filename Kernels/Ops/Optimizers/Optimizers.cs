@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using GpuCnn.Kernels.Cpu;
 using GpuCnn.Kernels.Ops;
 
@@ -284,7 +285,35 @@ namespace GpuCnn.Kernels.Ops
             var o = j.Operands;
             float lr = o.Settings.LearningRate, momentum = o.Settings.Momentum, dampening = o.Settings.Dampening,
                 decay = o.Settings.WeightDecay;
-            for (var i = start; i < end; i++)
+            var i = start;
+            if (momentum == 0f)
+            {
+                // Plain SGD, eight lanes at a time; the lanes run the scalar loop's operations in its order, so the
+                // result does not depend on the width.
+                Vector256<float> lrs = Vector256.Create(lr), decays = Vector256.Create(decay);
+                for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
+                {
+                    var p = Vector256.Load(o.Param + i);
+                    var d = Vector256.Load(o.Grad + i) + decays * p;
+                    Vector256.Store(p - lrs * d, o.Param + i);
+                }
+            }
+            else if (!o.Settings.FirstStep)
+            {
+                Vector256<float> lrs = Vector256.Create(lr), decays = Vector256.Create(decay),
+                    momenta = Vector256.Create(momentum), undamped = Vector256.Create(1f - dampening);
+                for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
+                {
+                    var p = Vector256.Load(o.Param + i);
+                    var d = Vector256.Load(o.Grad + i) + decays * p;
+                    var buf = momenta * Vector256.Load(o.Velocity + i) + undamped * d;
+                    Vector256.Store(buf, o.Velocity + i);
+                    d = o.Settings.Nesterov ? d + momenta * buf : buf;
+                    Vector256.Store(p - lrs * d, o.Param + i);
+                }
+            }
+
+            for (; i < end; i++)
             {
                 var d = o.Grad[i] + decay * o.Param[i];
                 if (momentum != 0f)
@@ -307,7 +336,27 @@ namespace GpuCnn.Kernels.Ops
             var correction1 = 1.0 - Math.Pow(beta1, step);
             var correction2Sqrt = (float)Math.Sqrt(1.0 - Math.Pow(beta2, step));
             var stepSize = (float)(lr / correction1);
-            for (var i = start; i < end; i++)
+            var i = start;
+            {
+                // Eight lanes at a time, each running the scalar loop's operations in the same order (no fused
+                // multiply-add), so the update is bitwise the scalar one.
+                Vector256<float> b1 = Vector256.Create(beta1), b2 = Vector256.Create(beta2),
+                    rest1 = Vector256.Create(1f - beta1), rest2 = Vector256.Create(1f - beta2),
+                    epsilon = Vector256.Create(eps), decays = Vector256.Create(decay),
+                    c2 = Vector256.Create(correction2Sqrt), size = Vector256.Create(stepSize);
+                for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
+                {
+                    var p = Vector256.Load(o.Param + i);
+                    var g = Vector256.Load(o.Grad + i) + decays * p;
+                    var m = b1 * Vector256.Load(o.M + i) + rest1 * g;
+                    var v = b2 * Vector256.Load(o.V + i) + rest2 * g * g;
+                    Vector256.Store(m, o.M + i);
+                    Vector256.Store(v, o.V + i);
+                    Vector256.Store(p - size * m / (Vector256.Sqrt(v) / c2 + epsilon), o.Param + i);
+                }
+            }
+
+            for (; i < end; i++)
             {
                 var g = o.Grad[i] + decay * o.Param[i];
                 var m = beta1 * o.M[i] + (1f - beta1) * g;
@@ -344,7 +393,26 @@ namespace GpuCnn.Kernels.Ops
             var correction2Sqrt = (float)Math.Sqrt(1.0 - Math.Pow(beta2, step));
             var stepSize = (float)(lr / correction1);
             var keep = (float)(1.0 - (double)lr * o.Settings.WeightDecay);
-            for (var i = start; i < end; i++)
+            var i = start;
+            {
+                // As in AdamChunk: the scalar loop's operations lane by lane, in its order.
+                Vector256<float> b1 = Vector256.Create(beta1), b2 = Vector256.Create(beta2),
+                    rest1 = Vector256.Create(1f - beta1), rest2 = Vector256.Create(1f - beta2),
+                    epsilon = Vector256.Create(eps), keeps = Vector256.Create(keep),
+                    c2 = Vector256.Create(correction2Sqrt), size = Vector256.Create(stepSize);
+                for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
+                {
+                    var p = Vector256.Load(o.Param + i) * keeps;
+                    var g = Vector256.Load(o.Grad + i);
+                    var m = b1 * Vector256.Load(o.M + i) + rest1 * g;
+                    var v = b2 * Vector256.Load(o.V + i) + rest2 * g * g;
+                    Vector256.Store(m, o.M + i);
+                    Vector256.Store(v, o.V + i);
+                    Vector256.Store(p - size * m / (Vector256.Sqrt(v) / c2 + epsilon), o.Param + i);
+                }
+            }
+
+            for (; i < end; i++)
             {
                 // Decoupled decay: the parameter shrinks before the step, and the gradient never sees the decay.
                 var p = o.Param[i] * keep;

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using GpuCnn.Kernels.Cpu;
 using GpuCnn.Kernels.Ops;
 
@@ -181,12 +182,14 @@ namespace GpuCnn.Kernels.Ops
 
         public void Run(int index, int worker)
         {
+            // P and Q are computed properties (a division each): read once per work item, not per window.
             var planes = g.N * g.C;
+            long inSize = (long)g.H * g.W, outSize = (long)g.P * g.Q;
+            var twoByTwo = g.KernelH == 2 && g.KernelW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.PadH == 0 &&
+                g.PadW == 0 && 2 * g.P <= g.H && 2 * g.Q <= g.W;
             for (int plane = index * PlanesPerItem, end = Math.Min(planes, plane + PlanesPerItem); plane < end; plane++)
             {
-                long inPlane = (long)plane * g.H * g.W, outPlane = (long)plane * g.P * g.Q;
-                var twoByTwo = g.KernelH == 2 && g.KernelW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.PadH == 0 &&
-                    g.PadW == 0 && 2 * g.P <= g.H && 2 * g.Q <= g.W;
+                long inPlane = plane * inSize, outPlane = plane * outSize;
                 switch (mode)
                 {
                     case 0 when twoByTwo:
@@ -222,10 +225,42 @@ namespace GpuCnn.Kernels.Ops
                 var r0 = x + 2 * p * W;
                 var r1 = r0 + W;
                 var output = y + p * Q;
+                if (Avx512F.IsSupported && Q >= 8)
+                {
+                    MaxForward2x2Row(r0, r1, output, Q);
+                    continue;
+                }
+
                 for (var q = 0; q < Q; q++)
                 {
                     output[q] = MathF.Max(MathF.Max(r0[2 * q], r0[2 * q + 1]), MathF.Max(r1[2 * q], r1[2 * q + 1]));
                 }
+            }
+        }
+
+        // One output row of at least eight windows: the larger of the two input rows, then of each column pair, the
+        // pairs' results gathered by a two-source permute. A last block of eight may overlap the one before: the
+        // forward only writes, so doing a few windows twice changes nothing.
+        private static void MaxForward2x2Row(float* r0, float* r1, float* output, int Q)
+        {
+            var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            var odd = even + Vector512<int>.One;
+            var q = 0;
+            for (; q + 16 <= Q; q += 16)
+            {
+                var low = Vector512.Max(Vector512.Load(r0 + 2 * q), Vector512.Load(r1 + 2 * q));
+                var high = Vector512.Max(Vector512.Load(r0 + 2 * q + 16), Vector512.Load(r1 + 2 * q + 16));
+                Vector512.Max(Avx512F.PermuteVar16x32x2(low, even, high), Avx512F.PermuteVar16x32x2(low, odd, high))
+                    .Store(output + q);
+            }
+
+            while (q < Q)
+            {
+                var at = Math.Min(q, Q - 8);
+                var rows = Vector512.Max(Vector512.Load(r0 + 2 * at), Vector512.Load(r1 + 2 * at));
+                Vector512.Max(Avx512F.PermuteVar16x32x2(rows, even, rows), Avx512F.PermuteVar16x32x2(rows, odd, rows))
+                    .GetLower().Store(output + at);
+                q = at + 8;
             }
         }
 
@@ -236,41 +271,71 @@ namespace GpuCnn.Kernels.Ops
             for (var p = 0; p < P; p++)
             {
                 var top = 2 * p * W;
+                if (Avx512F.IsSupported && Q >= 8)
+                {
+                    MaxBackward2x2Row(x + top, x + top + W, dy + p * Q, dx + top, dx + top + W, Q);
+                    continue;
+                }
+
                 for (var q = 0; q < Q; q++)
                 {
                     int i0 = top + 2 * q, i1 = i0 + 1, i2 = i0 + W, i3 = i2 + 1;
-                    float a = x[i0], b = x[i1], c = x[i2], d = x[i3];
-                    var m = MathF.Max(MathF.Max(a, b), MathF.Max(c, d));
-                    // Strict comparisons from the first element: the first maximum wins; a NaN never wins over a,
-                    // exactly as in MaxBackwardRange.
+                    // Strict comparisons from the first element: the first maximum wins and a NaN never wins over a,
+                    // exactly as in MaxBackwardRange; selects, not branches, since ReLU outputs make them random.
                     var at = i0;
-                    var best = a;
-                    if (!float.IsNaN(m))
-                    {
-                        at = a == m ? i0 : b == m ? i1 : c == m ? i2 : i3;
-                    }
-                    else
-                    {
-                        if (b > best)
-                        {
-                            best = b;
-                            at = i1;
-                        }
-
-                        if (c > best)
-                        {
-                            best = c;
-                            at = i2;
-                        }
-
-                        if (d > best)
-                        {
-                            at = i3;
-                        }
-                    }
-
+                    var best = x[i0];
+                    var v = x[i1];
+                    var greater = v > best;
+                    best = greater ? v : best;
+                    at = greater ? i1 : at;
+                    v = x[i2];
+                    greater = v > best;
+                    best = greater ? v : best;
+                    at = greater ? i2 : at;
+                    at = x[i3] > best ? i3 : at;
                     dx[at] += dy[p * Q + q];
                 }
+            }
+        }
+
+        // One row of at least eight windows, eight at a time: the two lanes of a window's column pair both hold its
+        // four values, a strict-greater scan from the top left picks the winner (the scalar rule, NaN included), and
+        // each row of dx gains dy where the winner lies. A last block may overlap the one before; its windows done
+        // already are masked off, so every window adds once.
+        private static void MaxBackward2x2Row(float* r0, float* r1, float* dyRow, float* d0, float* d1, int Q)
+        {
+            var pairOf = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+            var evenLanes = Vector512.Create(-1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0).AsSingle();
+            var topCode = Vector512.Create(0f, 1f, 0f, 1f, 0f, 1f, 0f, 1f, 0f, 1f, 0f, 1f, 0f, 1f, 0f, 1f);
+            var bottomCode = topCode + Vector512.Create(2f);
+            for (var q = 0; q < Q; q += 8)
+            {
+                var at = Math.Min(q, Q - 8);
+                var a = Vector512.Load(r0 + 2 * at);
+                var c = Vector512.Load(r1 + 2 * at);
+                // Lane i of the swap holds lane i ^ 1.
+                var aSwap = Avx512F.Shuffle(a, a, 0xB1);
+                var cSwap = Avx512F.Shuffle(c, c, 0xB1);
+                var best = Vector512.ConditionalSelect(evenLanes, a, aSwap);
+                var code = Vector512<float>.Zero;
+                var greater = Vector512.GreaterThan(Vector512.ConditionalSelect(evenLanes, aSwap, a), best);
+                best = Vector512.ConditionalSelect(greater, Vector512.ConditionalSelect(evenLanes, aSwap, a), best);
+                code = Vector512.ConditionalSelect(greater, Vector512.Create(1f), code);
+                var bottomLeft = Vector512.ConditionalSelect(evenLanes, c, cSwap);
+                greater = Vector512.GreaterThan(bottomLeft, best);
+                best = Vector512.ConditionalSelect(greater, bottomLeft, best);
+                code = Vector512.ConditionalSelect(greater, Vector512.Create(2f), code);
+                greater = Vector512.GreaterThan(Vector512.ConditionalSelect(evenLanes, cSwap, c), best);
+                code = Vector512.ConditionalSelect(greater, Vector512.Create(3f), code);
+
+                var fresh = Vector512.GreaterThanOrEqual(Vector512.Create(at) + pairOf, Vector512.Create(q)).AsSingle();
+                var gradient = Avx512F.PermuteVar16x32(Vector256.Load(dyRow + at).ToVector512Unsafe(), pairOf);
+                var upper = Vector512.Equals(code, topCode) & fresh;
+                var lower = Vector512.Equals(code, bottomCode) & fresh;
+                var old = Vector512.Load(d0 + 2 * at);
+                Vector512.ConditionalSelect(upper, old + gradient, old).Store(d0 + 2 * at);
+                old = Vector512.Load(d1 + 2 * at);
+                Vector512.ConditionalSelect(lower, old + gradient, old).Store(d1 + 2 * at);
             }
         }
 
@@ -278,37 +343,42 @@ namespace GpuCnn.Kernels.Ops
         private static void MaxForwardPlane(Pool2dGeometry g, float* x, float* y)
         {
             int H = g.H, W = g.W, P = g.P, Q = g.Q, kh = g.KernelH, kw = g.KernelW;
+            var first = FirstInterior(g, Q);
+            var full = LastFull(g, Q);
             for (var p = 0; p < P; p++)
             {
                 var h0 = p * g.StrideH - g.PadH;
                 int hs = Math.Max(h0, 0), he = Math.Min(h0 + kh, H);
                 var q = 0;
-                if (g.StrideW == 1 && he - hs == kh)
+                if (g.StrideW == 1 && he - hs == kh && full - first >= 8)
                 {
-                    // Eight neighbouring windows at once; Max propagates NaN as the scalar path does.
-                    for (q = FirstInterior(g); q + 8 <= Q && q - g.PadW + kw + 7 <= W; q += 8)
+                    // Eight neighbouring windows at once; Max propagates NaN as the scalar path does. A last block
+                    // may overlap the one before, which only writes the same values again.
+                    for (q = first; q < full;)
                     {
+                        var at = Math.Min(q, full - 8);
                         var best = Vector256.Create(float.NegativeInfinity);
                         for (var h = hs; h < he; h++)
                         {
-                            var row = x + h * W + q - g.PadW;
+                            var row = x + h * W + at - g.PadW;
                             for (var s = 0; s < kw; s++)
                             {
                                 best = Vector256.Max(best, Vector256.Load(row + s));
                             }
                         }
 
-                        best.Store(y + p * Q + q);
+                        best.Store(y + p * Q + at);
+                        q = at + 8;
                     }
 
-                    MaxForwardRange(g, x, y, p, 0, FirstInterior(g));
+                    MaxForwardRange(g, x, y, p, Q, 0, first);
                 }
 
-                MaxForwardRange(g, x, y, p, q, Q);
+                MaxForwardRange(g, x, y, p, Q, q, Q);
             }
         }
 
-        private static void MaxForwardRange(Pool2dGeometry g, float* x, float* y, int p, int qStart, int qEnd)
+        private static void MaxForwardRange(Pool2dGeometry g, float* x, float* y, int p, int Q, int qStart, int qEnd)
         {
             int H = g.H, W = g.W, kh = g.KernelH, kw = g.KernelW;
             var h0 = p * g.StrideH - g.PadH;
@@ -330,59 +400,80 @@ namespace GpuCnn.Kernels.Ops
                     }
                 }
 
-                y[p * g.Q + q] = best;
+                y[p * Q + q] = best;
             }
         }
 
         // The first output column whose window starts inside the input (left padding skipped).
-        private static int FirstInterior(Pool2dGeometry g) => Math.Min(g.Q, (g.PadW + g.StrideW - 1) / g.StrideW);
+        private static int FirstInterior(Pool2dGeometry g, int Q) => Math.Min(Q, (g.PadW + g.StrideW - 1) / g.StrideW);
 
-        // The gradient goes to the first maximum of each window, found again from x.
+        // For stride 1: one past the last output column whose window ends inside the input (right edge not clipped).
+        private static int LastFull(Pool2dGeometry g, int Q) => Math.Clamp(g.W + g.PadW - g.KernelW + 1, 0, Q);
+
+        // The gradient goes to the first maximum of each window, found again from x. Windows are visited in
+        // row-major order, so each dx element gains its windows' gradients in that order whichever path runs.
         private static void MaxBackwardPlane(Pool2dGeometry g, float* x, float* dy, float* dx)
         {
             int H = g.H, W = g.W, P = g.P, Q = g.Q, kh = g.KernelH, kw = g.KernelW;
+            var first = FirstInterior(g, Q);
+            var full = LastFull(g, Q);
             for (var p = 0; p < P; p++)
             {
                 var h0 = p * g.StrideH - g.PadH;
                 int hs = Math.Max(h0, 0), he = Math.Min(h0 + kh, H);
                 var q = 0;
-                if (g.StrideW == 1 && he - hs == kh)
+                if (g.StrideW == 1 && he - hs == kh && full - first >= 8)
                 {
-                    var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-                    for (q = FirstInterior(g); q + 8 <= Q && q - g.PadW + kw + 7 <= W; q += 8)
+                    MaxBackwardRange(g, x, dy, dx, p, Q, 0, first);
+                    for (q = first; q < full;)
                     {
-                        var start = hs * W + q - g.PadW;
-                        var best = Vector256.Load(x + start);
-                        var at = Vector256.Create(start) + lanes;
-                        for (var h = hs; h < he; h++)
-                        {
-                            for (var s = 0; s < kw; s++)
-                            {
-                                var offset = h * W + q - g.PadW + s;
-                                var v = Vector256.Load(x + offset);
-                                // Strictly greater keeps the first maximum in row-major window order.
-                                var greater = Vector256.GreaterThan(v, best);
-                                best = Vector256.ConditionalSelect(greater, v, best);
-                                at = Vector256.ConditionalSelect(
-                                    greater.AsInt32(), Vector256.Create(offset) + lanes, at);
-                            }
-                        }
-
-                        for (var lane = 0; lane < 8; lane++)
-                        {
-                            dx[at.GetElement(lane)] += dy[p * Q + q + lane];
-                        }
+                        var at = Math.Min(q, full - 8);
+                        MaxBackwardBlock(x, dy + p * Q + at, dx, hs * W + at - g.PadW, W, kh, kw, at - q);
+                        q = at + 8;
                     }
-
-                    MaxBackwardRange(g, x, dy, dx, p, 0, FirstInterior(g));
                 }
 
-                MaxBackwardRange(g, x, dy, dx, p, q, Q);
+                MaxBackwardRange(g, x, dy, dx, p, Q, q, Q);
             }
         }
 
-        private static void MaxBackwardRange(Pool2dGeometry g, float* x, float* dy, float* dx, int p, int qStart,
-            int qEnd)
+        // Eight neighbouring stride-1 windows whose top-left input is x[origin]: a strict-greater scan keeps the
+        // first maximum's kernel offset per lane, then each kernel offset's lanes add dy into dx. Offsets run right
+        // to left within a kernel row, so a dx element gains its windows' gradients left to right. Lanes below
+        // -<paramref name="overlap"/> (windows an earlier block did) add nothing.
+        private static void MaxBackwardBlock(float* x, float* dy, float* dx, int origin, int W, int kh, int kw,
+            int overlap)
+        {
+            var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+            var best = Vector256.Load(x + origin);
+            var code = Vector256<int>.Zero;
+            for (var r = 0; r < kh; r++)
+            {
+                for (var s = 0; s < kw; s++)
+                {
+                    var v = Vector256.Load(x + origin + r * W + s);
+                    var greater = Vector256.GreaterThan(v, best);
+                    best = Vector256.ConditionalSelect(greater, v, best);
+                    code = Vector256.ConditionalSelect(greater.AsInt32(), Vector256.Create(r * kw + s), code);
+                }
+            }
+
+            var fresh = Vector256.GreaterThanOrEqual(lanes, Vector256.Create(-overlap)).AsSingle();
+            var gradient = Vector256.Load(dy);
+            for (var r = 0; r < kh; r++)
+            {
+                for (var s = kw - 1; s >= 0; s--)
+                {
+                    var take = Vector256.Equals(code, Vector256.Create(r * kw + s)).AsSingle() & fresh;
+                    var target = dx + origin + r * W + s;
+                    var old = Vector256.Load(target);
+                    Vector256.ConditionalSelect(take, old + gradient, old).Store(target);
+                }
+            }
+        }
+
+        private static void MaxBackwardRange(Pool2dGeometry g, float* x, float* dy, float* dx, int p, int Q,
+            int qStart, int qEnd)
         {
             int H = g.H, W = g.W, kh = g.KernelH, kw = g.KernelW;
             var h0 = p * g.StrideH - g.PadH;
@@ -405,7 +496,7 @@ namespace GpuCnn.Kernels.Ops
                     }
                 }
 
-                dx[at] += dy[p * g.Q + q];
+                dx[at] += dy[p * Q + q];
             }
         }
 
