@@ -38,7 +38,12 @@ public static class GemmSweep
             }
         }
 
-        int repeats = 5;
+        int repeats = int.Parse(Environment.GetEnvironmentVariable("SWEEP_REPEATS") ?? "5",
+            CultureInfo.InvariantCulture);
+
+        // Parallel products go through the CPU accelerator, as a network's dense layers do: its worker team
+        // spins between jobs instead of waking thread-pool threads.
+        using var accelerator = new CpuAccelerator();
         double minTime = double.Parse(Environment.GetEnvironmentVariable("SWEEP_MIN_TIME") ?? "0.15",
             CultureInfo.InvariantCulture);
         foreach (var (m, n, k, ta, tb, par) in shapes)
@@ -50,7 +55,17 @@ public static class GemmSweep
             for (int i = 0; i < a.Length; i++) a[i] = rng.NextSingle() - 0.5f;
             for (int i = 0; i < b.Length; i++) b[i] = rng.NextSingle() - 0.5f;
             int lda = ta ? m : k, ldb = tb ? k : n;
-            void Once() => CpuGemm.Sgemm(ta, tb, m, n, k, 1f, a, lda, b, ldb, 0f, c, n, par);
+            var da = accelerator.Allocate(a.Length);
+            var db = accelerator.Allocate(b.Length);
+            var dc = accelerator.Allocate(c.Length);
+            accelerator.CopyFromHost(a, da);
+            accelerator.CopyFromHost(b, db);
+            void Once()
+            {
+                if (par) accelerator.Gemm(ta, tb, m, n, k, 1f, da, db, 0f, dc);
+                else CpuGemm.Sgemm(ta, tb, m, n, k, 1f, a, lda, b, ldb, 0f, c, n, false);
+            }
+
             Once();
             var rates = new List<double>();
             for (int r = 0; r < repeats; r++)

@@ -80,12 +80,6 @@ public static unsafe class CpuGemm
         }
 
         var problem = new Problem(transA, transB, m, n, k, alpha, (nint)a, lda, (nint)b, ldb, beta, (nint)c, ldc);
-        if (SharesB(problem, threads))
-        {
-            RunSharedB(problem, threads, job ?? (callerJob ??= new GemmJob()));
-            return;
-        }
-
         var split = GemmSplit.Plan(problem, threads);
         if (job is null)
         {
@@ -128,66 +122,6 @@ public static unsafe class CpuGemm
         fixed (float* pc = c)
         {
             Sgemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, parallel);
-        }
-    }
-
-    // The job of parallel products started through the public overloads, one per calling thread.
-    [ThreadStatic] private static GemmJob? callerJob;
-
-    /// <summary>
-    /// Whether the threads share one packed op(B) block and take disjoint rows of C (as BLIS and OpenBLAS do)
-    /// rather than each taking whole column blocks. With columns split, every thread packs all of op(A), a
-    /// duplicated copy that costs ~10-20% at n = 512; with rows split and B shared, each operand is packed once,
-    /// at the price of two fork-joins per kc x Nc block. Short C (a few row strips per thread) keeps the column
-    /// split: its duplicated A is small and its rows would make short, inefficient tiles.
-    /// </summary>
-    private static bool SharesB(in Problem p, int threads) =>
-        GemmDriver.Isa == GemmIsa.Avx512 && p.M >= threads * 4 * GemmDriver.Mr && p.N >= 2 * GemmDriver.Nr;
-
-    /// <summary>
-    /// For each kc x Nc block of op(B): every thread packs a share of its column strips into the job's buffer;
-    /// then every thread runs its rows of C against the whole block. Both splits depend only on the shape and the
-    /// thread count, and each C element sums its k slices in order, so the result does not depend on timing.
-    /// </summary>
-    private static void RunSharedB(in Problem p, int threads, GemmJob job)
-    {
-        job.Problem = p;
-        job.Threads = threads;
-        job.PackB = GemmDriver.Buffer(ref job.PackStore, GemmDriver.SharedBFloats, GemmDriver.SharedBFloats);
-        int kcMax = GemmDriver.SliceDepth(p.K);
-        job.Shared = true;
-        try
-        {
-            for (int jc = 0; jc < p.N; jc += GemmDriver.BlockColumns)
-            {
-                job.Jc = jc;
-                job.Nc = Math.Min(GemmDriver.BlockColumns, p.N - jc);
-                for (int pc = 0; pc < p.K; pc += kcMax)
-                {
-                    job.Pc = pc;
-                    job.Kc = Math.Min(kcMax, p.K - pc);
-                    job.PackPhase = true;
-                    RunParts(job, threads);
-                    job.PackPhase = false;
-                    RunParts(job, threads);
-                }
-            }
-        }
-        finally
-        {
-            job.Shared = false;
-        }
-    }
-
-    private static void RunParts(GemmJob job, int parts)
-    {
-        if (job.Team is not null)
-        {
-            job.Team.Run(job, parts);
-        }
-        else
-        {
-            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, i => job.Run(i, 0));
         }
     }
 
@@ -282,45 +216,10 @@ public static unsafe class CpuGemm
 }
 
 /// <summary>The reusable work item through which an accelerator's worker team runs the blocks of one GEMM.</summary>
-internal sealed unsafe class GemmJob : IParallelJob
+internal sealed class GemmJob : IParallelJob
 {
     public CpuWorkers? Team;
     public CpuGemm.GemmSplit Split;
 
-    // The shared-B plan: the product, the current kc x nc block of op(B), and which phase the parts run.
-    public bool Shared;
-    public bool PackPhase;
-    public CpuGemm.Problem Problem;
-    public int Threads;
-    public int Jc;
-    public int Nc;
-    public int Pc;
-    public int Kc;
-    public float[]? PackStore;
-    public float* PackB;
-
-    public void Run(int index, int worker)
-    {
-        if (!Shared)
-        {
-            Split.RunPart(index);
-            return;
-        }
-
-        ref readonly var p = ref Problem;
-        if (PackPhase)
-        {
-            int strips = (Nc + GemmDriver.Nr - 1) / GemmDriver.Nr;
-            int from = index * strips / Threads * GemmDriver.Nr;
-            int to = Math.Min(Nc, (index + 1) * strips / Threads * GemmDriver.Nr);
-            GemmDriver.PackBColumns(p.TransB, (float*)p.B, p.Ldb, Pc, Kc, Jc, from, to, PackB);
-        }
-        else
-        {
-            int row0 = (int)((long)index * p.M / Threads);
-            int rows = (int)((long)(index + 1) * p.M / Threads) - row0;
-            GemmDriver.RowsOnPackedB(p.TransA, (float*)p.A, p.Lda, row0, rows, Pc, Kc, Nc, p.Alpha,
-                Pc == 0 ? p.Beta : 1f, PackB, (float*)p.C + Jc, p.Ldc);
-        }
-    }
+    public void Run(int index, int worker) => Split.RunPart(index);
 }

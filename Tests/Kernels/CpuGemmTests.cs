@@ -97,10 +97,10 @@ public class CpuGemmTests
     [InlineData(false, true)]
     [InlineData(true, false)]
     [InlineData(true, true)]
-    public void SharedPanelProductsCrossEveryBlockEdge(bool transA, bool transB)
+    public void ParallelProductsCrossEveryBlockEdge(bool transA, bool transB)
     {
-        // Tall enough that the threads share packed B panels and split rows: an odd row count splits unevenly,
-        // n crosses the 2048-column block and k is cut into slices, with padded strides and both beta paths.
+        // Split across threads with ragged shares: n crosses the 2048-column block, k is cut into two slices and
+        // m into several row blocks, with padded strides and both beta paths.
         Check(237, 2081, 1100, transA, transB, 1f, 0f, pad: 3, parallel: true);
         Check(129, 70, 530, transA, transB, -0.5f, 1.5f, pad: 0, parallel: true);
     }

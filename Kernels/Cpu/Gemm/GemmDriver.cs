@@ -146,66 +146,6 @@ internal static unsafe class GemmDriver
         }
     }
 
-    /// <summary>Depth of each k slice for an inner dimension of <paramref name="k"/>: equal slices of at most Kc.</summary>
-    public static int SliceDepth(int k)
-    {
-        int slices = (k + Kc - 1) / Kc;
-        return (k + slices - 1) / slices;
-    }
-
-    /// <summary>Columns of C per block whose packed op(B) slice the threads of a parallel product share.</summary>
-    public static int BlockColumns => Nc;
-
-    /// <summary>Floats a shared packed op(B) block can need: a whole kc x nc block.</summary>
-    public static int SharedBFloats => Kc * RoundUp(Nc, Nr);
-
-    /// <summary>
-    /// Packs columns [<paramref name="from"/>, <paramref name="to"/>) (multiples of Nr, or nc) of the kc x nc
-    /// block of op(B) at (<paramref name="pc"/>, <paramref name="jc"/>) into its place in the block's packed form,
-    /// so that several threads can each pack a share of one block.
-    /// </summary>
-    public static void PackBColumns(
-        bool transB, float* b, nint ldb, int pc, int kc, int jc, int from, int to, float* packB)
-    {
-        if (to <= from) return;
-        int col = jc + from;
-        float* src = transB ? b + col * ldb + pc : b + pc * ldb + col;
-        GemmPacking.PackB(transB, src, ldb, kc, to - from, Nr, packB + (nint)from * kc);
-    }
-
-    /// <summary>
-    /// Rows [<paramref name="row0"/>, row0 + <paramref name="rows"/>) of one kc slice of a product against a
-    /// shared packed op(B) block of nc columns: this thread packs its own A blocks and writes only its rows of C.
-    /// <paramref name="c"/> is the block's first column in C's row 0.
-    /// </summary>
-    public static void RowsOnPackedB(
-        bool transA, float* a, nint lda, int row0, int rows, int pc, int kc, int nc, float alpha, float beta,
-        float* packB, float* c, nint ldc)
-    {
-        int mr = Mr, nr = Nr;
-        float* packA = Buffer(ref threadPackA, RoundUp(Math.Min(Mc, rows), mr) * kc + 16, RoundUp(Mc, mr) * Kc + 16);
-        int end = row0 + rows;
-        for (int ic = row0; ic < end; ic += Mc)
-        {
-            int mc = Math.Min(Mc, end - ic);
-            float* aBlock = transA ? a + pc * lda + ic : a + ic * lda + pc;
-            GemmPacking.PackA(transA, aBlock, lda, mc, kc, mr, packA);
-            for (int jr = 0; jr < nc; jr += nr)
-            {
-                int cols = Math.Min(nr, nc - jr);
-                float* bStrip = packB + (nint)jr * kc;
-                float* cStrip = c + ic * ldc + jr;
-                for (int ir = 0; ir < mc;)
-                {
-                    int strip = GemmPacking.StripRows(mc - ir, mr);
-                    Tile(strip, kc, packA + (nint)ir * kc, strip, bStrip, nr, cStrip + ir * ldc, ldc, alpha, beta,
-                        cols);
-                    ir += strip;
-                }
-            }
-        }
-    }
-
     /// <summary>
     /// A x B^T goes to dot products when C is tiny and k long (a convolution's weight gradient, e.g.
     /// 6 x 25 x 784): transposing B into panels would then cost more than the multiply. Measured crossover:
@@ -285,7 +225,7 @@ internal static unsafe class GemmDriver
     /// </summary>
     // NOTE: a thread's first buffer is the largest any product can need, so it never grows later: work is claimed
     // dynamically, and a thread may meet a large product for the first time long after a training loop is warm.
-    internal static float* Buffer(ref float[]? store, int floats, int largest)
+    private static float* Buffer(ref float[]? store, int floats, int largest)
     {
         if (store is null || store.Length < floats + 16)
         {
