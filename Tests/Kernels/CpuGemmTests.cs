@@ -92,6 +92,42 @@ public class CpuGemmTests
         Assert.Equal(7f, c[0]);
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void ParallelProductsCrossEveryBlockEdge(bool transA, bool transB)
+    {
+        // Split across threads with ragged shares: n crosses the 2048-column block, k is cut into two slices and
+        // m into several row blocks, with padded strides and both beta paths.
+        Check(237, 2081, 1100, transA, transB, 1f, 0f, pad: 3, parallel: true);
+        Check(129, 70, 530, transA, transB, -0.5f, 1.5f, pad: 0, parallel: true);
+    }
+
+    [Theory]
+    [InlineData(512, 512, 512, false, false)]
+    [InlineData(300, 700, 1500, false, true)]
+    [InlineData(461, 133, 2500, true, false)]
+    [InlineData(1100, 90, 300, true, true)]
+    public void ParallelProductsAreBitwiseTheSerialOnes(int m, int n, int k, bool transA, bool transB)
+    {
+        // Each C element sums its k slices in the same order whichever thread computes it, so splitting the
+        // work must not change a single bit (CPU training stays reproducible for a seed).
+        var rng = new Random(m + n + k);
+        var a = new float[m * k];
+        var b = new float[k * n];
+        for (int i = 0; i < a.Length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1);
+        for (int i = 0; i < b.Length; i++) b[i] = (float)(rng.NextDouble() * 2 - 1);
+        var serial = new float[m * n];
+        var parallel = new float[m * n];
+        for (int i = 0; i < serial.Length; i++) serial[i] = parallel[i] = (float)rng.NextDouble();
+        int lda = transA ? m : k, ldb = transB ? k : n;
+        CpuGemm.Sgemm(transA, transB, m, n, k, 0.75f, a, lda, b, ldb, 0.5f, serial, n, false);
+        CpuGemm.Sgemm(transA, transB, m, n, k, 0.75f, a, lda, b, ldb, 0.5f, parallel, n, true);
+        Assert.Equal(serial, parallel);
+    }
+
     [Fact]
     public void SingleThreadedCallsDoNotAllocate()
     {
