@@ -150,6 +150,9 @@ public sealed unsafe class WinogradOracleTests
         Assert.False(WinogradConv.SuitsForward(new Conv2dGeometry(2, 16, 8, 8, 16, 5, 5)));
         // A 2x2 map: one 6x6 tile costs as many products as the direct sum.
         Assert.False(WinogradConv.SuitsForward(new Conv2dGeometry(2, 512, 2, 2, 512, 3, 3, 1, 1, 1, 1, 1, 1)));
+        // One image of 8x8 maps: 4 tiles, too few columns for the 36 products.
+        Assert.False(WinogradConv.SuitsForward(new Conv2dGeometry(1, 256, 8, 8, 256, 3, 3, 1, 1, 1, 1, 1, 1)));
+        Assert.False(WinogradConv.SuitsBackwardFilter(new Conv2dGeometry(1, 256, 8, 8, 256, 3, 3, 1, 1, 1, 1, 1, 1)));
         // Padding 3 would turn into -1 for the backward data pass.
         Assert.False(WinogradConv.SuitsBackwardData(new Conv2dGeometry(2, 16, 8, 8, 16, 3, 3, 1, 1, 3, 3, 3, 3)));
         if (Avx512F.IsSupported && WinogradConv.Enabled)
@@ -157,6 +160,8 @@ public sealed unsafe class WinogradOracleTests
             var g = new Conv2dGeometry(2, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1);
             Assert.True(WinogradConv.SuitsForward(g));
             Assert.True(WinogradConv.SuitsBackwardData(g));
+            // The same 8x8 maps over 16 images make 64 tiles.
+            Assert.True(WinogradConv.SuitsForward(new Conv2dGeometry(16, 256, 8, 8, 256, 3, 3, 1, 1, 1, 1, 1, 1)));
         }
     }
 

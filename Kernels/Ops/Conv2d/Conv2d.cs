@@ -1,4 +1,5 @@
 using GpuCnn.Kernels.Cpu;
+using GpuCnn.Kernels.Cpu.Direct;
 using GpuCnn.Kernels.Ops;
 
 namespace GpuCnn.Kernels

@@ -2,10 +2,10 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using GpuCnn.Kernels.Cpu;
 using GpuCnn.Kernels.Cpu.Gemm;
+using GpuCnn.Kernels.Ops;
 
-namespace GpuCnn.Kernels.Ops;
+namespace GpuCnn.Kernels.Cpu.Direct;
 
 /// <summary>
 /// Direct AVX-512 convolution for layers with few input taps per output (C*R*S small: the first layers of LeNet
