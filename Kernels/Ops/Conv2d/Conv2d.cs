@@ -1,5 +1,6 @@
 using GpuCnn.Kernels.Cpu;
 using GpuCnn.Kernels.Cpu.Direct;
+using GpuCnn.Kernels.Cpu.Winograd;
 using GpuCnn.Kernels.Ops;
 
 namespace GpuCnn.Kernels
@@ -62,19 +63,38 @@ namespace GpuCnn.Kernels
 
 namespace GpuCnn.Kernels.Cpu
 {
-    // The CPU backend's 2-d convolution.
+    // The CPU backend's 2-d convolution: the one place that picks the algorithm for a layer shape — Winograd for
+    // 3x3 stride-1 layers where it pays, a direct convolution for layers with few taps per output, else im2col + GEMM.
     public sealed unsafe partial class CpuAccelerator
     {
+        private CpuScratch? convScratch;
         private Conv2dCpu? conv;
+        private Conv2dDirect? direct;
+        private WinogradConv? winograd;
 
         // Made on first use, so the op needs no line in the constructor; an accelerator that never runs it holds none.
-        private Conv2dCpu ConvKernel => conv ??= new Conv2dCpu(workers, new CpuScratch(workers.Count));
+        // The im2col and direct kernels never run at the same time, so they share one scratch.
+        private CpuScratch ConvScratch => convScratch ??= new CpuScratch(workers.Count);
+
+        private Conv2dCpu ConvKernel => conv ??= new Conv2dCpu(workers, ConvScratch);
+
+        private Conv2dDirect DirectKernel => direct ??= new Conv2dDirect(workers, ConvScratch);
+
+        private WinogradConv WinogradKernel => winograd ??= new WinogradConv(workers);
 
         /// <inheritdoc />
         protected override void Conv2dForwardCore(
             in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? b, DeviceBuffer y)
         {
-            if (!WinogradForward(g, x, w, b, y))
+            if (WinogradConv.SuitsForward(g))
+            {
+                WinogradKernel.Forward(g, Ptr(x), Ptr(w), PtrOrNull(b), Ptr(y));
+            }
+            else if (Conv2dDirect.Fits(g))
+            {
+                DirectKernel.Forward(g, Ptr(x), Ptr(w), PtrOrNull(b), Ptr(y));
+            }
+            else
             {
                 ConvKernel.Forward(g, Ptr(x), Ptr(w), PtrOrNull(b), Ptr(y));
             }
@@ -84,7 +104,15 @@ namespace GpuCnn.Kernels.Cpu
         protected override void Conv2dBackwardDataCore(
             in Conv2dGeometry g, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx)
         {
-            if (!WinogradBackwardData(g, dy, w, dx))
+            if (WinogradConv.SuitsBackwardData(g))
+            {
+                WinogradKernel.BackwardData(g, Ptr(dy), Ptr(w), Ptr(dx));
+            }
+            else if (Conv2dDirect.FitsBackwardData(g))
+            {
+                DirectKernel.BackwardData(g, Ptr(dy), Ptr(w), Ptr(dx));
+            }
+            else
             {
                 ConvKernel.BackwardData(g, Ptr(dy), Ptr(w), Ptr(dx));
             }
@@ -94,7 +122,15 @@ namespace GpuCnn.Kernels.Cpu
         protected override void Conv2dBackwardFilterCore(
             in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw, DeviceBuffer? db)
         {
-            if (!WinogradBackwardFilter(g, x, dy, dw, db))
+            if (WinogradConv.SuitsBackwardFilter(g))
+            {
+                WinogradKernel.BackwardFilter(g, Ptr(x), Ptr(dy), Ptr(dw), PtrOrNull(db));
+            }
+            else if (Conv2dDirect.Fits(g))
+            {
+                DirectKernel.BackwardFilter(g, Ptr(x), Ptr(dy), Ptr(dw), PtrOrNull(db));
+            }
+            else
             {
                 ConvKernel.BackwardFilter(g, Ptr(x), Ptr(dy), Ptr(dw), PtrOrNull(db));
             }
@@ -201,7 +237,6 @@ namespace GpuCnn.Kernels.Ops
     {
         private readonly CpuWorkers workers;
         private readonly CpuScratch scratch;
-        private Conv2dDirect? direct;
         private Mode mode;
         private Conv2dGeometry g;
         private float* x;
@@ -229,18 +264,9 @@ namespace GpuCnn.Kernels.Ops
             BackwardFilter,
         }
 
-        // Layers with few taps per output run as direct convolutions (see Conv2dDirect); made on first use.
-        private Conv2dDirect Direct => direct ??= new Conv2dDirect(workers, scratch);
-
         // x:(N,C,H,W) w:(K,C/G,R,S) b:(K)? y:(N,K,P,Q)
         public void Forward(in Conv2dGeometry geometry, float* input, float* weight, float* bias, float* output)
         {
-            if (Conv2dDirect.Fits(geometry))
-            {
-                Direct.Forward(geometry, input, weight, bias, output);
-                return;
-            }
-
             Set(Mode.Forward, geometry, input, weight, bias, output);
             workers.Run(this, Items);
         }
@@ -248,12 +274,6 @@ namespace GpuCnn.Kernels.Ops
         // dy:(N,K,P,Q) w:(K,C/G,R,S) dx:(N,C,H,W) += ...
         public void BackwardData(in Conv2dGeometry geometry, float* dOutput, float* weight, float* dInput)
         {
-            if (Conv2dDirect.FitsBackwardData(geometry))
-            {
-                Direct.BackwardData(geometry, dOutput, weight, dInput);
-                return;
-            }
-
             Set(Mode.BackwardData, geometry, dInput, weight, null, dOutput);
             workers.Run(this, Items);
         }
@@ -262,12 +282,6 @@ namespace GpuCnn.Kernels.Ops
         public void BackwardFilter(
             in Conv2dGeometry geometry, float* input, float* dOutput, float* dWeight, float* dBias)
         {
-            if (Conv2dDirect.Fits(geometry))
-            {
-                Direct.BackwardFilter(geometry, input, dOutput, dWeight, dBias);
-                return;
-            }
-
             Set(Mode.BackwardFilter, geometry, input, dWeight, dBias, dOutput);
             // NOTE: each partial sum owns a fixed, contiguous range of images and the partials are added in a fixed
             // order, so the weight gradient is bitwise the same whichever thread runs which range.
