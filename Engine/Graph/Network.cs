@@ -14,7 +14,7 @@ public sealed partial class Network : IDisposable
     private readonly List<Parameter> parameters = [];
     private readonly List<StateTensor> states = [];
     private readonly RunContext context;
-    private readonly List<DeviceBuffer> gradientBuffers = [];
+    private readonly List<GradientSlot> gradientSlots = [];
     // Whether each node was built to receive a gradient: freezing can only switch that off, since a node built
     // without a gradient buffer has nowhere to put one.
     private readonly bool[] builtRequiresGrad;
@@ -68,6 +68,7 @@ public sealed partial class Network : IDisposable
             {
                 node.Output = node.Inputs[0].Output;
                 node.Grad = node.Inputs[0].Grad;
+                node.GradSlot = node.Inputs[0].GradSlot;
             }
             else
             {
@@ -75,7 +76,8 @@ public sealed partial class Network : IDisposable
                 if (node.RequiresGrad)
                 {
                     node.Grad = accelerator.Allocate(maxBatch * node.OutputShape.Size);
-                    gradientBuffers.Add(node.Grad);
+                    node.GradSlot = new GradientSlot(node.Grad);
+                    gradientSlots.Add(node.GradSlot);
                 }
             }
 
@@ -242,8 +244,11 @@ public sealed partial class Network : IDisposable
 
     /// <summary>
     /// Runs backward from <paramref name="from"/>, whose output gradient the caller has written (a loss does).
-    /// Other activation gradients are cleared first; parameter gradients accumulate until zeroed.
+    /// Other activation gradients start from zero; parameter gradients accumulate until zeroed.
     /// </summary>
+    /// <remarks>The activation gradients are not filled with zeros up front: each is marked, and its first writer
+    /// either overwrites it whole or has it zeroed first (<see cref="GradientSlot"/>). Any still marked at the end
+    /// (no consumer ran) are zeroed then, so every gradient reads as before.</remarks>
     public void Backward(Node from)
     {
         from = Resolve(from);
@@ -252,12 +257,9 @@ public sealed partial class Network : IDisposable
             throw new InvalidOperationException($"Node '{from.Name}' has no gradient: nothing before it learns.");
         }
 
-        foreach (var buffer in gradientBuffers)
+        foreach (var slot in gradientSlots)
         {
-            if (!ReferenceEquals(buffer, from.Grad))
-            {
-                Accelerator.Fill(buffer, 0f);
-            }
+            slot.ZeroPending = !ReferenceEquals(slot.Buffer, from.Grad);
         }
 
         RefreshGradientFlow();
@@ -274,6 +276,11 @@ public sealed partial class Network : IDisposable
 
                 GradientObserver?.GradientsReady(schedule[i]);
             }
+        }
+
+        foreach (var slot in gradientSlots)
+        {
+            slot.Materialize();
         }
     }
 

@@ -47,6 +47,9 @@ public abstract class Node
     /// <summary>Gradient of the output, same layout; null when no gradient flows here.</summary>
     internal DeviceBuffer? Grad { get; set; }
 
+    /// <summary>The output gradient's pending zero (shared with views of this output); null with no gradient.</summary>
+    internal GradientSlot? GradSlot { get; set; }
+
     /// <summary>Index in the graph's schedule.</summary>
     internal int Index { get; set; }
 
@@ -99,6 +102,7 @@ public abstract class Node
         // Definitions never hold buffers or state (only instances are built), so nothing else needs resetting.
         copy.Output = null!;
         copy.Grad = null;
+        copy.GradSlot = null;
         return copy;
     }
 
@@ -111,11 +115,39 @@ public abstract class Node
     /// <summary>Input <paramref name="i"/>'s activations.</summary>
     protected DeviceBuffer In(int i) => Inputs[i].Output;
 
-    /// <summary>Input <paramref name="i"/>'s gradient, or null when none is needed.</summary>
-    protected DeviceBuffer? InGrad(int i) => Inputs[i].RequiresGrad ? Inputs[i].Grad : null;
+    /// <summary>Input <paramref name="i"/>'s gradient for a kernel that adds into it, or null when none is needed.
+    /// </summary>
+    protected DeviceBuffer? InGrad(int i) => Inputs[i].RequiresGrad ? Materialized(Inputs[i]) : null;
+
+    /// <summary>
+    /// Input <paramref name="i"/>'s gradient, or null when none is needed; <paramref name="overwrite"/> says that
+    /// this node is the first to write it in this backward pass, and must then write every element (of the batch)
+    /// without reading it, instead of adding. A node that cannot do so calls <see cref="InGrad"/>.
+    /// </summary>
+    protected DeviceBuffer? InGradForOverwrite(int i, out bool overwrite)
+    {
+        overwrite = false;
+        var input = Inputs[i];
+        if (!input.RequiresGrad)
+        {
+            return null;
+        }
+
+        if (input.GradSlot is { ZeroPending: true } slot)
+        {
+            slot.ZeroPending = false;
+            overwrite = true;
+        }
+
+        return input.Grad;
+    }
 
     /// <summary>The output gradient, present whenever backward runs.</summary>
-    protected DeviceBuffer OutGrad => Grad ?? throw new InvalidOperationException($"{Name} has no gradient buffer.");
+    protected DeviceBuffer OutGrad => Materialized(this) ??
+        throw new InvalidOperationException($"{Name} has no gradient buffer.");
+
+    // A gradient no consumer has written yet reads as zeros.
+    private static DeviceBuffer? Materialized(Node node) => node.GradSlot?.Materialize() ?? node.Grad;
 
     /// <summary>A build error that names this node and its input shape.</summary>
     protected GraphException ShapeError(IReadOnlyList<Shape> inputs, string problem) =>

@@ -39,10 +39,10 @@ namespace GpuCnn.Engine.Nodes
         /// <inheritdoc />
         protected internal override void Backward(RunContext context)
         {
-            if (InGrad(0) is { } dx)
+            if (InGradForOverwrite(0, out var overwrite) is { } dx)
             {
                 context.Accelerator.ActivationBackward(Function, In(0), Output, OutGrad, dx,
-                    context.Batch * OutputShape.Size);
+                    context.Batch * OutputShape.Size, overwrite);
             }
         }
     }

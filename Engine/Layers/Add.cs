@@ -3,7 +3,8 @@ using GpuCnn.Engine.Nodes;
 namespace GpuCnn.Engine.Nodes
 {
     /// <summary>Element-wise sum of two inputs of one shape (a residual connection). Backward adds the output
-    /// gradient into both inputs' gradients, so a tensor that also feeds other nodes collects the sum.</summary>
+    /// gradient into both inputs' gradients (copies it into one this node writes first), so a tensor that also feeds
+    /// other nodes collects the sum.</summary>
     public sealed class AddNode : Node
     {
         internal AddNode(Node a, Node b)
@@ -22,9 +23,7 @@ namespace GpuCnn.Engine.Nodes
         /// <inheritdoc />
         protected internal override void Forward(RunContext context)
         {
-            var count = context.Batch * OutputShape.Size;
-            context.Accelerator.Copy(In(0), Output, count);
-            context.Accelerator.AddInto(In(1), Output, count);
+            context.Accelerator.Add(In(0), In(1), Output, context.Batch * OutputShape.Size);
         }
 
         /// <inheritdoc />
@@ -33,7 +32,16 @@ namespace GpuCnn.Engine.Nodes
             var count = context.Batch * OutputShape.Size;
             for (var i = 0; i < 2; i++)
             {
-                if (InGrad(i) is { } dx)
+                if (InGradForOverwrite(i, out var overwrite) is not { } dx)
+                {
+                    continue;
+                }
+
+                if (overwrite)
+                {
+                    context.Accelerator.Copy(OutGrad, dx, count);
+                }
+                else
                 {
                     context.Accelerator.AddInto(OutGrad, dx, count);
                 }

@@ -120,7 +120,7 @@ namespace GpuCnn.Engine.Nodes
         {
             var dgamma = Affine && Parameters[0].RequiresGrad ? Parameters[0].Grad : null;
             var dbeta = Affine && Parameters[1].RequiresGrad ? Parameters[1].Grad : null;
-            var dx = InGrad(0);
+            var dx = InGradForOverwrite(0, out var overwrite);
             if (dx is null && dgamma is null && dbeta is null)
             {
                 return;
@@ -130,18 +130,19 @@ namespace GpuCnn.Engine.Nodes
             if (lastForwardTrained)
             {
                 context.Accelerator.BatchNormBackward(Geometry(context.Batch), In(0), OutGrad, gamma, saveMean!,
-                    saveInvStd!, dx, dgamma, dbeta);
+                    saveInvStd!, dx, dgamma, dbeta, overwrite);
             }
             else
             {
-                EvaluationBackward(context, gamma, dx, dgamma, dbeta);
+                EvaluationBackward(context, gamma, dx, overwrite, dgamma, dbeta);
             }
         }
 
         // y = gamma * (x - running_mean) * s + beta with s = 1/sqrt(running_var + eps) constant: dx += dy * gamma * s,
-        // dgamma += sum(dy * (x - running_mean) * s), dbeta += sum(dy). The kernels of the forward passes compute it.
-        private void EvaluationBackward(RunContext context, DeviceBuffer? gamma, DeviceBuffer? dx, DeviceBuffer? dgamma,
-            DeviceBuffer? dbeta)
+        // dgamma += sum(dy * (x - running_mean) * s), dbeta += sum(dy). The kernels of the forward passes compute it;
+        // a dx this node writes first (overwrite) takes the scaled dy directly.
+        private void EvaluationBackward(RunContext context, DeviceBuffer? gamma, DeviceBuffer? dx, bool overwrite,
+            DeviceBuffer? dgamma, DeviceBuffer? dbeta)
         {
             var acc = context.Accelerator;
             var channels = OutputShape[0];
@@ -156,7 +157,11 @@ namespace GpuCnn.Engine.Nodes
                 acc.BatchNormBackward(g, In(0), OutGrad, gamma, States[0].Value, evalInvStd!, null, dgamma, dbeta);
             }
 
-            if (dx is not null)
+            if (dx is not null && overwrite)
+            {
+                acc.BatchNormForwardInference(g, OutGrad, gamma, null, zeros!, States[1].Value, Eps, dx);
+            }
+            else if (dx is not null)
             {
                 // The first evaluation-mode backward takes a buffer from the pool; later ones reuse it.
                 evalScratch ??= acc.Allocate(maxBatch * OutputShape.Size);

@@ -75,10 +75,14 @@ internal sealed class CpuWorkers : IDisposable
         }
 
         Work(0);
+
+        // NOTE: SpinWait's default sleeps a whole millisecond (Thread.Sleep(1)) after some twenty spins. The wait
+        // here is for another worker's last item, tens of microseconds, so that sleep turned each late item into a
+        // millisecond stall on a busy machine. Spinning and yielding only keeps the wait as short as the item.
         var spinner = new SpinWait();
         while (Volatile.Read(ref done) < count)
         {
-            spinner.SpinOnce();
+            spinner.SpinOnce(sleep1Threshold: -1);
         }
     }
 

@@ -32,6 +32,25 @@ public sealed class BufferOpsOracleTests
 
     [Theory]
     [MemberData(nameof(Accelerators.All), MemberType = typeof(Accelerators))]
+    public void AddWritesTheSumOfTwoBuffersOnlyInItsRange(string accelerator)
+    {
+        var (a, b, c) = (RandomTensors.Uniform(Length, 4), RandomTensors.Uniform(Length, 5),
+            RandomTensors.Uniform(Length, 6));
+        using var acc = Accelerators.Create(accelerator);
+        var (first, second, sum, inPlace) = (acc.Upload(a), acc.Upload(b), acc.Upload(c), acc.Upload(a));
+        acc.Add(first, second, sum, Count);
+        acc.Add(inPlace, second, inPlace, Count);
+
+        // Float addition is exact to the rounding of the one sum, the same as a copy followed by an add into.
+        var expected = Enumerable.Range(0, Length).Select(i => i < Count ? (double)(a[i] + b[i]) : c[i]).ToArray();
+        TensorAssert.Close(expected, sum.ToArray(), 0, 0, "a + b");
+        TensorAssert.Close(Enumerable.Range(0, Length).Select(i => i < Count ? (double)(a[i] + b[i]) : a[i])
+            .ToArray(), inPlace.ToArray(), 0, 0, "a += b through Add");
+        Assert.Throws<ArgumentException>(() => acc.Add(first, second, second, Count));
+    }
+
+    [Theory]
+    [MemberData(nameof(Accelerators.All), MemberType = typeof(Accelerators))]
     public void FillSetsTheWholeBuffer(string accelerator)
     {
         using var acc = Accelerators.Create(accelerator);

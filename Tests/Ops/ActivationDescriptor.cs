@@ -6,6 +6,7 @@ using GpuCnn.Tests.Conformance;
 using GpuCnn.Tests.Engine;
 using GpuCnn.Tests.Kernels;
 using GpuCnn.Tests.Reference;
+using Xunit;
 
 namespace GpuCnn.Tests.Ops;
 
@@ -30,6 +31,7 @@ internal abstract class ActivationDescriptor : OpDescriptor
     [
         new("forward", Lengths, Forward),
         new("backward-adds", Lengths, Backward),
+        new("backward-overwrites", Lengths, BackwardOverwrite),
     ];
 
     public override IEnumerable<KernelCheck> KernelGradients => [new("dx", [$"{GradientCount}"], Gradient)];
@@ -90,6 +92,24 @@ internal abstract class ActivationDescriptor : OpDescriptor
 
         var expected = Expected.Add(before, Backward(x.ToDouble(), y.ToDouble(), dy.ToDouble()));
         TensorAssert.Close(expected, dx.ToArray(), 1e-6, 1e-5, $"{Name}/{count} dx (added to prefill)");
+    }
+
+    private void BackwardOverwrite(Accelerator acc, string length)
+    {
+        var count = int.Parse(length);
+
+        // dx starts as NaN, past the end too: an overwrite must store every element and never read what was there,
+        // and leave what lies beyond count alone.
+        var x = RandomTensors.Uniform(count, 5, -4f, 4f);
+        var y = Array.ConvertAll(Forward(x.ToDouble()), v => (float)v);
+        var dy = RandomTensors.Uniform(count, 6);
+        var dx = acc.Filled(count + 3, float.NaN);
+        acc.ActivationBackward(Kind, acc.Upload(x), acc.Upload(y), acc.Upload(dy), dx, count, overwrite: true);
+
+        var result = dx.ToArray();
+        TensorAssert.Close(Backward(x.ToDouble(), y.ToDouble(), dy.ToDouble()), result[..count], 1e-6, 1e-5,
+            $"{Name}/{count} dx (overwritten)");
+        Assert.All(result[count..], v => Assert.True(float.IsNaN(v), $"{Name}/{count}: an element past count changed"));
     }
 
     private void Gradient(Accelerator acc, string length)

@@ -50,6 +50,7 @@ internal sealed class BatchNorm2dDescriptor : OpDescriptor
         new("training", Cases.Keys, Training),
         new("inference", Cases.Keys, Inference),
         new("backward-adds", Cases.Keys, Backward),
+        new("backward-overwrites-dx", Cases.Keys, BackwardOverwrite),
     ];
 
     public override IEnumerable<KernelCheck> KernelGradients =>
@@ -123,6 +124,29 @@ internal sealed class BatchNorm2dDescriptor : OpDescriptor
             t.Gamma.ToDouble(), Eps);
         TensorAssert.Close(Expected.Add(dxBefore, expected.DX), dx.ToArray(), 2e-5, 1e-4,
             $"batch norm {name} dx (added to prefill)");
+        TensorAssert.Close(Expected.Add(dgammaBefore, expected.DGamma), dgamma.ToArray(),
+            1e-5 + SavedMeanSlack(g, t.X, dy), 1e-5, $"batch norm {name} dgamma (added to prefill)");
+        TensorAssert.Close(Expected.Add(dbetaBefore, expected.DBeta), dbeta.ToArray(), 1e-5, 1e-5,
+            $"batch norm {name} dbeta (added to prefill)");
+    }
+
+    // With overwrite, dx starts as NaN and must come out as the gradient alone; dgamma and dbeta still add.
+    private static void BackwardOverwrite(Accelerator acc, string name)
+    {
+        var (g, offset) = Cases[name];
+        var t = Inputs.Create(g, offset);
+        var dy = RandomTensors.Uniform(g.Length, 24);
+        var (dgammaBefore, dbetaBefore) = (RandomTensors.Uniform(g.C, 25), RandomTensors.Uniform(g.C, 26));
+        var (x, gamma, mean, invStd) = (acc.Upload(t.X), acc.Upload(t.Gamma), acc.Allocate(g.C), acc.Allocate(g.C));
+        acc.BatchNormForwardTraining(g, x, gamma, acc.Upload(t.Beta), acc.Allocate(g.Length), mean, invStd,
+            acc.Upload(t.RunningMean), acc.Upload(t.RunningVar), Momentum, Eps);
+        var (dx, dgamma, dbeta) = (acc.Filled(g.Length, float.NaN), acc.Upload(dgammaBefore),
+            acc.Upload(dbetaBefore));
+        acc.BatchNormBackward(g, x, acc.Upload(dy), gamma, mean, invStd, dx, dgamma, dbeta, overwrite: true);
+
+        var expected = ReferenceNormalization.BatchNormBackward(g, t.X.ToDouble(), dy.ToDouble(),
+            t.Gamma.ToDouble(), Eps);
+        TensorAssert.Close(expected.DX, dx.ToArray(), 2e-5, 1e-4, $"batch norm {name} dx (overwritten)");
         TensorAssert.Close(Expected.Add(dgammaBefore, expected.DGamma), dgamma.ToArray(),
             1e-5 + SavedMeanSlack(g, t.X, dy), 1e-5, $"batch norm {name} dgamma (added to prefill)");
         TensorAssert.Close(Expected.Add(dbetaBefore, expected.DBeta), dbeta.ToArray(), 1e-5, 1e-5,

@@ -19,19 +19,28 @@ namespace GpuCnn.Kernels
             ActivationForwardCore(kind, x, y, count);
         }
 
-        /// <summary>dx += f'(x) * dy for the first <paramref name="count"/> elements. Both the forward input x and
-        /// its output y = f(x) are passed, so each function's derivative reads whichever is cheaper or exact.</summary>
+        /// <summary>dx += f'(x) * dy for the first <paramref name="count"/> elements, or with
+        /// <paramref name="overwrite"/> dx = f'(x) * dy, never reading what dx held (a gradient this op is the first
+        /// to write need not be zeroed first). Both the forward input x and its output y = f(x) are passed, so each
+        /// function's derivative reads whichever is cheaper or exact.</summary>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="kind"/> is not an
         /// <see cref="ActivationKind"/> value.</exception>
         public void ActivationBackward(ActivationKind kind, DeviceBuffer x, DeviceBuffer y, DeviceBuffer dy,
-            DeviceBuffer dx, int count)
+            DeviceBuffer dx, int count, bool overwrite = false)
         {
             ActivationKinds.Check(kind, nameof(kind));
             CheckRange(x, 0, count, nameof(x));
             CheckRange(y, 0, count, nameof(y));
             CheckRange(dy, 0, count, nameof(dy));
             CheckRange(dx, 0, count, nameof(dx));
-            ActivationBackwardCore(kind, x, y, dy, dx, count);
+            if (overwrite)
+            {
+                ActivationBackwardOverwriteCore(kind, x, y, dy, dx, count);
+            }
+            else
+            {
+                ActivationBackwardCore(kind, x, y, dy, dx, count);
+            }
         }
 
 #pragma warning disable CS1591 // The hooks mirror the documented public methods above.
@@ -39,6 +48,16 @@ namespace GpuCnn.Kernels
         protected abstract void ActivationBackwardCore(
             ActivationKind kind, DeviceBuffer x, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int count);
 #pragma warning restore CS1591
+
+        /// <summary>dx = f'(x) * dy. By default a fill with zeros and the adding kernel, which is what the graph did
+        /// before it let the first writer of a gradient overwrite it; a backend with a kernel that writes dx directly
+        /// saves a pass over it.</summary>
+        protected virtual void ActivationBackwardOverwriteCore(
+            ActivationKind kind, DeviceBuffer x, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int count)
+        {
+            FillCore(dx, 0f, count);
+            ActivationBackwardCore(kind, x, y, dy, dx, count);
+        }
     }
 }
 
@@ -59,6 +78,22 @@ namespace GpuCnn.Kernels.Cpu
         protected override void ActivationBackwardCore(
             ActivationKind kind, DeviceBuffer x, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int count) =>
             ActivationCpu.Backward(ActivationJob, kind, Ptr(x), Ptr(y), Ptr(dy), Ptr(dx), count);
+
+        /// <inheritdoc />
+        /// <remarks>ReLU, the activation of the convolutional networks, writes dx in one pass; the others keep the
+        /// default.</remarks>
+        protected override void ActivationBackwardOverwriteCore(
+            ActivationKind kind, DeviceBuffer x, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int count)
+        {
+            if (kind == ActivationKind.Relu)
+            {
+                ActivationCpu.ReluBackwardOverwrite(ActivationJob, Ptr(y), Ptr(dy), Ptr(dx), count);
+            }
+            else
+            {
+                base.ActivationBackwardOverwriteCore(kind, x, y, dy, dx, count);
+            }
+        }
     }
 }
 
@@ -150,6 +185,14 @@ namespace GpuCnn.Kernels.Ops
             }, count);
         }
 
+        // dx = dy where y > 0, else 0
+        public static void ReluBackwardOverwrite(ChunkJob<ActivationOperands> job, float* y, float* dy, float* dx,
+            int count)
+        {
+            job.Operands = new ActivationOperands { Y = y, Dy = dy, Dx = dx };
+            job.Launch(&ReluBackwardWrite, count);
+        }
+
         private static void Relu(ChunkJob<ActivationOperands> j, int start, int end) =>
             TensorPrimitives.Max(Input(j, start, end), 0f, Output(j, start, end));
 
@@ -183,6 +226,23 @@ namespace GpuCnn.Kernels.Ops
                 {
                     dx[i] += dy[i];
                 }
+            }
+        }
+
+        // dx = dy where y > 0, else 0: the same mask as ReluBackward, stored instead of added.
+        private static void ReluBackwardWrite(ChunkJob<ActivationOperands> j, int start, int end)
+        {
+            float* y = j.Operands.Y, dy = j.Operands.Dy, dx = j.Operands.Dx;
+            var i = start;
+            for (; i + Vector256<float>.Count <= end; i += Vector256<float>.Count)
+            {
+                var mask = Vector256.GreaterThan(Vector256.Load(y + i), Vector256<float>.Zero);
+                Vector256.Store(Vector256.BitwiseAnd(Vector256.Load(dy + i), mask), dx + i);
+            }
+
+            for (; i < end; i++)
+            {
+                dx[i] = y[i] > 0f ? dy[i] : 0f;
             }
         }
 

@@ -53,10 +53,12 @@ namespace GpuCnn.Kernels
         /// <summary>
         /// Backward of training-mode batch normalisation from the saved statistics: dgamma += sum(dy * xhat),
         /// dbeta += sum(dy), dx += gamma * invStd / M * (M * dy - sum(dy) - xhat * sum(dy * xhat)) with M = N*Inner.
-        /// Each gradient output may be null when not needed.
+        /// Each gradient output may be null when not needed. With <paramref name="overwrite"/> dx is written instead
+        /// of added to, and what it held is never read (dgamma and dbeta still accumulate).
         /// </summary>
         public void BatchNormBackward(in BatchNormGeometry g, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer? gamma,
-            DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? dx, DeviceBuffer? dgamma, DeviceBuffer? dbeta)
+            DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? dx, DeviceBuffer? dgamma, DeviceBuffer? dbeta,
+            bool overwrite = false)
         {
             g.Validate();
             CheckRange(x, 0, g.Length, nameof(x));
@@ -67,6 +69,23 @@ namespace GpuCnn.Kernels
             }
 
             CheckChannels(g.C, gamma, saveMean, saveInvStd, dgamma, dbeta);
+            if (overwrite && dx is not null)
+            {
+                BatchNormBackwardOverwriteCore(g, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+            }
+            else
+            {
+                BatchNormBackwardCore(g, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+            }
+        }
+
+        /// <summary>The backward with dx written rather than added to. By default a fill with zeros and the adding
+        /// kernel; a backend whose kernel can store dx directly saves a pass over it.</summary>
+        protected virtual void BatchNormBackwardOverwriteCore(in BatchNormGeometry g, DeviceBuffer x, DeviceBuffer dy,
+            DeviceBuffer? gamma, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer dx, DeviceBuffer? dgamma,
+            DeviceBuffer? dbeta)
+        {
+            FillCore(dx, 0f, g.Length);
             BatchNormBackwardCore(g, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
         }
 
@@ -125,7 +144,14 @@ namespace GpuCnn.Kernels.Cpu
             DeviceBuffer? gamma, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer? dx, DeviceBuffer? dgamma,
             DeviceBuffer? dbeta) =>
             BatchNormKernel.Backward(g, Ptr(x), Ptr(dy), PtrOrNull(gamma), Ptr(saveMean), Ptr(saveInvStd),
-                PtrOrNull(dx), PtrOrNull(dgamma), PtrOrNull(dbeta));
+                PtrOrNull(dx), PtrOrNull(dgamma), PtrOrNull(dbeta), overwrite: false);
+
+        /// <inheritdoc />
+        protected override void BatchNormBackwardOverwriteCore(in BatchNormGeometry g, DeviceBuffer x, DeviceBuffer dy,
+            DeviceBuffer? gamma, DeviceBuffer saveMean, DeviceBuffer saveInvStd, DeviceBuffer dx, DeviceBuffer? dgamma,
+            DeviceBuffer? dbeta) =>
+            BatchNormKernel.Backward(g, Ptr(x), Ptr(dy), PtrOrNull(gamma), Ptr(saveMean), Ptr(saveInvStd), Ptr(dx),
+                PtrOrNull(dgamma), PtrOrNull(dbeta), overwrite: true);
     }
 }
 
@@ -212,6 +238,9 @@ namespace GpuCnn.Kernels.Ops
 
             // dx += coefA[c] * ((dy - coefB[c]) - (x - mean[c]) * coefC[c])
             InputGradient,
+
+            // dx = coefA[c] * ((dy - coefB[c]) - (x - mean[c]) * coefC[c])
+            InputGradientOverwrite,
         }
 
         // x:(N,C,Inner) y:(N,C,Inner); per-channel tensors (C); gamma and beta may be null (1 and 0).
@@ -276,9 +305,9 @@ namespace GpuCnn.Kernels.Ops
             Launch(Step.Normalize);
         }
 
-        // x, dy, dx:(N,C,Inner) +=; dgamma, dbeta:(C) +=; any of dx, dgamma, dbeta may be null.
+        // x, dy, dx:(N,C,Inner) += (= with overwrite); dgamma, dbeta:(C) +=; any of dx, dgamma, dbeta may be null.
         public void Backward(in BatchNormGeometry geometry, float* input, float* dOutput, float* gamma, float* saveMean,
-            float* saveInvStd, float* dInput, float* dgamma, float* dbeta)
+            float* saveInvStd, float* dInput, float* dgamma, float* dbeta, bool overwrite)
         {
             Prepare(geometry);
             x = input;
@@ -320,7 +349,7 @@ namespace GpuCnn.Kernels.Ops
             if (dInput != null)
             {
                 dx = dInput;
-                Launch(Step.InputGradient);
+                Launch(overwrite ? Step.InputGradientOverwrite : Step.InputGradient);
             }
         }
 
@@ -360,9 +389,14 @@ namespace GpuCnn.Kernels.Ops
                         Normalize(x + offset, y + offset, inner, mean[ch], coefA[ch], coefB[ch]);
                         break;
 
+                    case Step.InputGradient:
+                        InputGradient<Accumulate>(x + offset, dy + offset, dx + offset, inner, coefA[ch], coefB[ch],
+                            coefC[ch], mean[ch]);
+                        break;
+
                     default:
-                        InputGradient(x + offset, dy + offset, dx + offset, inner, coefA[ch], coefB[ch], coefC[ch],
-                            mean[ch]);
+                        InputGradient<Overwrite>(x + offset, dy + offset, dx + offset, inner, coefA[ch], coefB[ch],
+                            coefC[ch], mean[ch]);
                         break;
                 }
             }
@@ -530,8 +564,10 @@ namespace GpuCnn.Kernels.Ops
             }
         }
 
-        // dx += a ((dy - b) - (x - mu) c)
-        private static void InputGradient(float* x, float* dy, float* dx, int n, float a, float b, float c, float mu)
+        // dx += a ((dy - b) - (x - mu) c), or dx = that when TStore is Overwrite (then dx is never read).
+        private static void InputGradient<TStore>(float* x, float* dy, float* dx, int n, float a, float b, float c,
+            float mu)
+            where TStore : struct
         {
             int lanes = Vector<float>.Count, i = 0;
             var (va, vb, vc, vm) = (new Vector<float>(a), new Vector<float>(b), new Vector<float>(c),
@@ -539,13 +575,19 @@ namespace GpuCnn.Kernels.Ops
             for (; i + lanes <= n; i += lanes)
             {
                 var step = va * ((Vector.Load(dy + i) - vb) - (Vector.Load(x + i) - vm) * vc);
-                (Vector.Load(dx + i) + step).Store(dx + i);
+                (typeof(TStore) == typeof(Overwrite) ? step : Vector.Load(dx + i) + step).Store(dx + i);
             }
 
             for (; i < n; i++)
             {
-                dx[i] += a * ((dy[i] - b) - (x[i] - mu) * c);
+                var step = a * ((dy[i] - b) - (x[i] - mu) * c);
+                dx[i] = typeof(TStore) == typeof(Overwrite) ? step : dx[i] + step;
             }
         }
+
+        // Type arguments of InputGradient: the JIT compiles one loop for each and drops the test of the other.
+        private struct Accumulate;
+
+        private struct Overwrite;
     }
 }

@@ -31,6 +31,22 @@ namespace GpuCnn.Kernels
             AddIntoCore(source, destination, count);
         }
 
+        /// <summary>destination[i] = a[i] + b[i] for the first <paramref name="count"/> elements; destination may be
+        /// <paramref name="a"/> itself but not <paramref name="b"/> (unless a is b too).</summary>
+        public void Add(DeviceBuffer a, DeviceBuffer b, DeviceBuffer destination, int count)
+        {
+            CheckRange(a, 0, count, nameof(a));
+            CheckRange(b, 0, count, nameof(b));
+            CheckRange(destination, 0, count, nameof(destination));
+            if (ReferenceEquals(destination, b) && !ReferenceEquals(a, b))
+            {
+                throw new ArgumentException("Add writes a into the destination first, so it cannot be b; swap a and b.",
+                    nameof(destination));
+            }
+
+            AddCore(a, b, destination, count);
+        }
+
         /// <summary>Sum of squares of the first <paramref name="count"/> elements (synchronises).</summary>
         public double SumOfSquares(DeviceBuffer buffer, int count)
         {
@@ -52,6 +68,18 @@ namespace GpuCnn.Kernels
         protected abstract double SumOfSquaresCore(DeviceBuffer buffer, int count);
         protected abstract void ScaleCore(DeviceBuffer buffer, float scale, int count);
 #pragma warning restore CS1591
+
+        /// <summary>destination = a + b. By default a copy of a and an add of b; a backend with a kernel that reads
+        /// both and writes once saves a pass over the destination.</summary>
+        protected virtual void AddCore(DeviceBuffer a, DeviceBuffer b, DeviceBuffer destination, int count)
+        {
+            if (!ReferenceEquals(a, destination))
+            {
+                CopyCore(a, destination, count);
+            }
+
+            AddIntoCore(b, destination, count);
+        }
     }
 }
 
@@ -88,6 +116,13 @@ namespace GpuCnn.Kernels.Cpu
         }
 
         /// <inheritdoc />
+        protected override void AddCore(DeviceBuffer a, DeviceBuffer b, DeviceBuffer destination, int count)
+        {
+            BufferJob.Operands = new BufferOperands { Source = Ptr(a), Other = Ptr(b), Destination = Ptr(destination) };
+            BufferJob.Launch(&BuffersCpu.Add, count);
+        }
+
+        /// <inheritdoc />
         protected override double SumOfSquaresCore(DeviceBuffer buffer, int count)
         {
             var span = Cpu(buffer).Span[..count];
@@ -112,11 +147,12 @@ namespace GpuCnn.Kernels.Cpu
 
 namespace GpuCnn.Kernels.Ops
 {
-    /// <summary>The operands of a buffer kernel: fill writes Value into Destination; copy and add read Source.
-    /// </summary>
+    /// <summary>The operands of a buffer kernel: fill writes Value into Destination; copy and add read Source, and
+    /// the three-operand add Source and Other.</summary>
     internal unsafe struct BufferOperands
     {
         public float* Source;
+        public float* Other;
         public float* Destination;
         public float Value;
     }
@@ -130,6 +166,11 @@ namespace GpuCnn.Kernels.Ops
         public static void Copy(ChunkJob<BufferOperands> j, int start, int end) =>
             new ReadOnlySpan<float>(j.Operands.Source + start, end - start)
                 .CopyTo(new Span<float>(j.Operands.Destination + start, end - start));
+
+        public static void Add(ChunkJob<BufferOperands> j, int start, int end) =>
+            TensorPrimitives.Add(new ReadOnlySpan<float>(j.Operands.Source + start, end - start),
+                new ReadOnlySpan<float>(j.Operands.Other + start, end - start),
+                new Span<float>(j.Operands.Destination + start, end - start));
 
         public static void AddInto(ChunkJob<BufferOperands> j, int start, int end)
         {
