@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace GpuCnn.Kernels.Cpu;
 
 /// <summary>A unit of parallel work: index is the item to do, worker the slot (0 = calling thread) whose
@@ -20,12 +22,19 @@ internal interface IParallelJob
 /// </remarks>
 internal sealed class CpuWorkers : IDisposable
 {
-    private const int SpinIterations = 400;
+    /// <summary>
+    /// How long an idle worker spins before it blocks: kernels of a training step arrive microseconds apart, and
+    /// waking a blocked worker (a futex wake and, in a virtual machine, an interrupt to a halted virtual CPU) made
+    /// it start its item 60-70 microseconds after the caller, against under 10 when it spins. NOTE: 2 ms was no
+    /// better than 0.3 ms in alternating runs (SeedNet training a little slower), so the window stays short.
+    /// </summary>
+    private const long SpinMicroseconds = 300;
     private readonly Thread[] threads;
     private readonly object gate = new();
     private IParallelJob? job;
     private int total;
     private int done;
+    private int sleepers;
 
     // High 32 bits: generation of the current job; low 32 bits: next item to claim.
     private long state;
@@ -69,20 +78,35 @@ internal sealed class CpuWorkers : IDisposable
         Volatile.Write(ref done, 0);
         var generation = (Volatile.Read(ref state) >> 32) + 1;
         Interlocked.Exchange(ref state, generation << 32);
-        lock (gate)
+
+        // Only a worker that has given up spinning needs the lock and a futex wake (several microseconds in a
+        // virtual machine); the interlocked exchange above and the one in Sleep order the two flags, so either
+        // this thread sees the sleeper or the sleeper sees the new generation.
+        if (Volatile.Read(ref sleepers) > 0)
         {
-            Monitor.PulseAll(gate);
+            lock (gate)
+            {
+                Monitor.PulseAll(gate);
+            }
         }
 
         Work(0);
 
-        // NOTE: SpinWait's default sleeps a whole millisecond (Thread.Sleep(1)) after some twenty spins. The wait
-        // here is for another worker's last item, tens of microseconds, so that sleep turned each late item into a
-        // millisecond stall on a busy machine. Spinning and yielding only keeps the wait as short as the item.
-        var spinner = new SpinWait();
+        // The items left are running on other workers and end within one item's time: spin rather than sleep.
+        // NOTE: SpinWait.SpinOnce sleeps a whole millisecond (Thread.Sleep(1)) after a few dozen spins, which
+        // doubled the time of a 1 ms GEMM whose halves finished a few microseconds apart. A yield now and then
+        // lets a worker that shares this core with other processes run.
+        var spins = 0;
         while (Volatile.Read(ref done) < count)
         {
-            spinner.SpinOnce(sleep1Threshold: -1);
+            if (++spins % 256 == 0)
+            {
+                Thread.Yield();
+            }
+            else
+            {
+                Thread.SpinWait(1);
+            }
         }
     }
 
@@ -127,24 +151,20 @@ internal sealed class CpuWorkers : IDisposable
     private void Loop(int worker)
     {
         var seen = 0L;
+        var spinTicks = SpinMicroseconds * Stopwatch.Frequency / 1_000_000;
         while (true)
         {
+            var deadline = Stopwatch.GetTimestamp() + spinTicks;
             var spins = 0;
             while ((Volatile.Read(ref state) >> 32) == seen)
             {
-                if (spins++ < SpinIterations)
+                if (++spins % 16 != 0 || Stopwatch.GetTimestamp() < deadline)
                 {
-                    Thread.SpinWait(20);
+                    Thread.SpinWait(1);
                     continue;
                 }
 
-                lock (gate)
-                {
-                    while ((Volatile.Read(ref state) >> 32) == seen)
-                    {
-                        Monitor.Wait(gate);
-                    }
-                }
+                Sleep(seen);
             }
 
             seen = Volatile.Read(ref state) >> 32;
@@ -154,6 +174,21 @@ internal sealed class CpuWorkers : IDisposable
             }
 
             Work(worker);
+        }
+    }
+
+    // Blocks until the generation moves past seen.
+    private void Sleep(long seen)
+    {
+        lock (gate)
+        {
+            Interlocked.Increment(ref sleepers);
+            while ((Volatile.Read(ref state) >> 32) == seen)
+            {
+                Monitor.Wait(gate);
+            }
+
+            Interlocked.Decrement(ref sleepers);
         }
     }
 }

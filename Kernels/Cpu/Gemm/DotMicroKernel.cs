@@ -16,6 +16,7 @@ internal static unsafe class DotMicroKernel
     public const int Block = 4;
 
     /// <summary>C = alpha * A * B^T + beta * C over the whole (small) output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(
         int m, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc)
     {
@@ -37,6 +38,7 @@ internal static unsafe class DotMicroKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Cols<TRows>(
         int cols, int k, float alpha, float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc)
         where TRows : struct, IConstant

@@ -26,6 +26,12 @@ internal enum GemmIsa
 /// with the kc x nr strip of B staying in cache while the A strips of the row block stream past it. Scratch is
 /// per thread and reused: at most (Mc + Nc) * Kc floats (~8.5 MiB) once a thread has run a large product.
 /// </summary>
+/// <remarks>
+/// The driver and the packing routines are compiled fully optimised at their first call, as the micro-kernels
+/// are: tiered compilation would otherwise run their first 30 calls as unoptimised code (vector locals on the
+/// stack), which made the first few products of each size, all that a short benchmark or the first training
+/// steps see, up to twice as slow.
+/// </remarks>
 internal static unsafe class GemmDriver
 {
     /// <summary>
@@ -65,6 +71,7 @@ internal static unsafe class GemmDriver
     [ThreadStatic] private static float[]? threadPackB;
 
     /// <summary>C = alpha * op(A) * op(B) + beta * C on the calling thread. Requires m, n, k &gt; 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(
         bool transA, bool transB, int m, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb,
         float beta, float* c, nint ldc)
@@ -154,6 +161,7 @@ internal static unsafe class GemmDriver
     private static bool PreferDot(int m, int n, int k) => k >= 128 && (long)m * n <= 512;
 
     /// <summary>Runs the micro-kernel variant for a rows x cols tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile(
         int rows, int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint ldc, float alpha, float beta,
         int cols)
@@ -176,6 +184,7 @@ internal static unsafe class GemmDriver
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Avx512Tile<TVecs, TMaskB>(
         int rows, int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint ldc, float alpha, float beta,
         int cols)
@@ -201,6 +210,7 @@ internal static unsafe class GemmDriver
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Avx2Tile<TVecs>(
         int rows, int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint ldc, float alpha, float beta,
         int cols)

@@ -16,6 +16,7 @@ internal static unsafe class GemmPacking
     /// <see cref="StripRows"/>; the strip starting at row s holds its r rows at dst + s * kc, densely
     /// (A(s + i, p) at [p * r + i]), so a kernel reads it with aStep = r.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(bool transA, float* a, nint lda, int mc, int kc, int mr, float* dst)
     {
         for (int s = 0; s < mc;)
@@ -49,6 +50,7 @@ internal static unsafe class GemmPacking
     /// Packs the kc x nc block of op(B) whose top-left element is at <paramref name="b"/> into strips of
     /// <paramref name="nr"/> columns; strip s starts at dst + s * nr * kc, and columns past nc are zero.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(bool transB, float* b, nint ldb, int kc, int nc, int nr, float* dst)
     {
         for (int s = 0; s < nc; s += nr)
@@ -71,6 +73,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Copies <paramref name="count"/> runs of <paramref name="len"/> floats between strided rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyRuns(float* src, nint srcStride, float* dst, int dstStride, int len, int count)
     {
         if (Avx512F.IsSupported && len <= 32)
@@ -100,6 +103,7 @@ internal static unsafe class GemmPacking
     /// in registers (a scalar transpose costs a load and a store per element, the dominant cost of small GEMMs
     /// that pack a transposed operand); only the ragged k tail goes element by element.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose(float* src, nint srcStride, int rows, int len, float* dst, int dstStride)
     {
         if (Avx512F.IsSupported && len >= 16)
@@ -135,6 +139,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Transposes up to 16 rows by <paramref name="len"/> (a multiple of 16) columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose16Rows(float* s, nint srcStride, int lanes, int len, float* d, int dstStride)
     {
         Vector512<float> mask = LaneMask(lanes);
@@ -216,6 +221,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Transposes up to 8 rows by <paramref name="len"/> (a multiple of 8) columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose8Rows(float* s, nint srcStride, int lanes, int len, float* d, int dstStride)
     {
         // Rows past `lanes` are not read (they may lie past the matrix); they transpose as zeros and are masked
@@ -264,6 +270,7 @@ internal static unsafe class GemmPacking
         else Avx.MaskStore(p, mask, v);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ZeroTail(float* dst, int stride, int from, int count)
     {
         for (int p = 0; p < count; p++) new Span<float>(dst + p * stride + from, stride - from).Clear();
