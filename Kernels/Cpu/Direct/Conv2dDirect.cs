@@ -62,6 +62,7 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
     private float* dWeight;
     private float* dBias;
     private float* partials;
+    private float* lanePartials;
     private int images, partitions, partialLength, chunk;
 
     public Conv2dDirect(CpuWorkers workers, CpuScratch scratch)
@@ -125,6 +126,7 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
         partitions = Math.Min(workers.Count, g.N);
         partialLength = g.WeightLength + g.K;
         partials = scratch.Shared(0, partialLength * partitions);
+        lanePartials = scratch.Shared(2, g.WeightLength * Lanes * partitions);
         var perPartition = (g.N + partitions - 1) / partitions;
         chunk = Math.Clamp(ChunkFloats / planeLength, Math.Min(MinChunk, perPartition), perPartition);
         scratch.Reserve(chunk * planeLength);
@@ -537,6 +539,8 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
     {
         var partial = partials + (long)part * partialLength;
         new Span<float>(partial, partialLength).Clear();
+        var lanes = lanePartials + (long)part * taps * channelsOut * Lanes;
+        new Span<float>(lanes, taps * channelsOut * Lanes).Clear();
         int first = part * images / partitions, end = (part + 1) * images / partitions;
         var planes = scratch.ForWorker(worker, chunk * planeLength);
         long pq = (long)outH * outW;
@@ -548,7 +552,7 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
                 Prepare(source + (n + i) * sourceImage, planes + (long)i * planeLength);
             }
 
-            FilterChunk(planes, dOutput + n * outputImage, count, partial);
+            FilterChunk(planes, dOutput + n * outputImage, count, lanes);
             if (dBias != null)
             {
                 for (var i = 0; i < count; i++)
@@ -561,11 +565,17 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
                 }
             }
         }
+
+        // Each weight's sixteen lane sums, added across once per range rather than once per chunk.
+        for (var i = 0; i < taps * channelsOut; i++)
+        {
+            partial[i] = Vector512.Sum(Vector512.Load(lanes + (long)i * Lanes));
+        }
     }
 
-    // partial[k, t] += sum over the chunk's images and pixels of dy[k] * planes at tap t, in register tiles of
-    // up to 4 channels x 6 taps; blocks are split evenly so that 6 channels run as 3 + 3 rather than 4 + 2.
-    private void FilterChunk(float* planes, float* dy, int count, float* partial)
+    // lanes[k, t, 0..15] += the chunk's images and pixels of dy[k] * planes at tap t, summed per lane, in register
+    // tiles of up to 4 channels x 6 taps; blocks are split evenly so that 6 channels run as 3 + 3 rather than 4 + 2.
+    private void FilterChunk(float* planes, float* dy, int count, float* lanes)
     {
         int kBlocks = (channelsOut + FilterChannels - 1) / FilterChannels;
         int tBlocks = (taps + FilterTaps - 1) / FilterTaps;
@@ -579,7 +589,7 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
                 int t0 = tb * taps / tBlocks, t1 = (tb + 1) * taps / tBlocks;
                 var job = new FilterTile(planes, planeLength, dy + k0 * (long)outH * outW, outputImage,
                     (nint)outH * outW, count, outH, outW, qBlocks, strideH * planeW, offsets + t0, tail,
-                    partial + (long)k0 * taps + t0, taps);
+                    lanes + ((long)k0 * taps + t0) * Lanes, taps);
                 FilterTileChannels(k1 - k0, t1 - t0, job);
             }
         }
@@ -717,23 +727,26 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
         }
 
         var row = job.Partial;
-        AddSums(row, tc, a00, a01, a02, a03, a04, a05);
-        if (kc > 1) AddSums(row + job.Taps, tc, a10, a11, a12, a13, a14, a15);
-        if (kc > 2) AddSums(row + 2 * job.Taps, tc, a20, a21, a22, a23, a24, a25);
-        if (kc > 3) AddSums(row + 3 * job.Taps, tc, a30, a31, a32, a33, a34, a35);
+        var channel = (nint)job.Taps * Lanes;
+        AddLanes(row, tc, a00, a01, a02, a03, a04, a05);
+        if (kc > 1) AddLanes(row + channel, tc, a10, a11, a12, a13, a14, a15);
+        if (kc > 2) AddLanes(row + 2 * channel, tc, a20, a21, a22, a23, a24, a25);
+        if (kc > 3) AddLanes(row + 3 * channel, tc, a30, a31, a32, a33, a34, a35);
     }
 
+    // The tile's sums stay sixteen lanes wide until the range is done: a horizontal sum per tile and chunk cost
+    // as much as a quarter of the tile's multiply-adds.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddSums(
+    private static void AddLanes(
         float* row, int count, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3,
         Vector512<float> v4, Vector512<float> v5)
     {
-        row[0] += Vector512.Sum(v0);
-        if (count > 1) row[1] += Vector512.Sum(v1);
-        if (count > 2) row[2] += Vector512.Sum(v2);
-        if (count > 3) row[3] += Vector512.Sum(v3);
-        if (count > 4) row[4] += Vector512.Sum(v4);
-        if (count > 5) row[5] += Vector512.Sum(v5);
+        (Vector512.Load(row) + v0).Store(row);
+        if (count > 1) (Vector512.Load(row + Lanes) + v1).Store(row + Lanes);
+        if (count > 2) (Vector512.Load(row + 2 * Lanes) + v2).Store(row + 2 * Lanes);
+        if (count > 3) (Vector512.Load(row + 3 * Lanes) + v3).Store(row + 3 * Lanes);
+        if (count > 4) (Vector512.Load(row + 4 * Lanes) + v4).Store(row + 4 * Lanes);
+        if (count > 5) (Vector512.Load(row + 5 * Lanes) + v5).Store(row + 5 * Lanes);
     }
 
     private static Vector512<float> LaneMask(int lanes) =>
