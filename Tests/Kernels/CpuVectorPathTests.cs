@@ -29,6 +29,10 @@ public sealed class CpuVectorPathTests
         ["k3s1-pad1-w29"] = new(1, 2, 6, 29, 3, 3, 1, 1, 1, 1),
         ["k2x3s1-pad1-w21"] = new(2, 1, 5, 21, 2, 3, 1, 1, 1, 1),
         ["k3s1-w8-exact"] = new(1, 1, 4, 10, 3, 3, 1, 1),
+        // 2x2 stride 1 in blocks of sixteen windows: exactly sixteen a row (the last input column is a block of its
+        // own), and 34 (two whole blocks and a ragged one).
+        ["k2s1-q16-w17"] = new(2, 2, 5, 17, 2, 2, 1, 1),
+        ["k2s1-q34-w35"] = new(1, 3, 4, 35, 2, 2, 1, 1),
     };
 
     public static TheoryData<string, string> PoolData => Accelerators.Cross(PoolCases.Keys);

@@ -53,6 +53,10 @@ internal sealed class Conv2dDescriptor : OpDescriptor
         ["direct-2x1-pad-wider-than-kernel"] = new(2, 4, 9, 17, 6, 2, 1, PadTop: 3, PadLeft: 3, PadBottom: 1,
             PadRight: 1),
         ["direct-batch1-k20"] = new(1, 3, 12, 37, 20, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        // Stride 1 down, 2 across, dilated columns: the flat sweep over column-phase planes (12 outputs a row,
+        // 13-column planes, vectors spanning rows).
+        ["direct-flat-stride1x2-dilated"] = new(3, 5, 11, 25, 7, 3, 3, StrideW: 2, PadTop: 1, PadLeft: 1,
+            PadBottom: 1, PadRight: 1, DilationW: 2),
     };
 
     // Small enough for central differences of every input and weight.

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -44,6 +45,11 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
     private readonly CpuWorkers workers;
     private readonly CpuScratch scratch;
     private int[] tapStore = GC.AllocateArray<int>(64, pinned: true);
+
+    // Per pixel vector of the forward correlation: where its taps start in the planes, where its first live
+    // output goes, and its live lanes as bits.
+    private int[] vectorStore = GC.AllocateArray<int>(3 * 64, pinned: true);
+    private int vectors, planeCore;
     private bool filter;
 
     // The correlation being run: out[k, p, q] (+)= sum over taps of wt * planes, on prepared planes of the source.
@@ -62,6 +68,7 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
     private float* dWeight;
     private float* dBias;
     private float* partials;
+    private float* lanePartials;
     private int images, partitions, partialLength, chunk;
 
     public Conv2dDirect(CpuWorkers workers, CpuScratch scratch)
@@ -125,6 +132,7 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
         partitions = Math.Min(workers.Count, g.N);
         partialLength = g.WeightLength + g.K;
         partials = scratch.Shared(0, partialLength * partitions);
+        lanePartials = scratch.Shared(2, g.WeightLength * Lanes * partitions);
         var perPartition = (g.N + partitions - 1) / partitions;
         chunk = Math.Clamp(ChunkFloats / planeLength, Math.Min(MinChunk, perPartition), perPartition);
         scratch.Reserve(chunk * planeLength);
@@ -185,7 +193,53 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
         // plus the widest tap's reach: every load of the last block stays inside its plane row.
         planeH = (p - 1) * sh + (g.R - 1) * g.DilationH + 1;
         planeW = qBlocks * Lanes + (g.S - 1) * g.DilationW / sw;
-        planeLength = cIn * sw * planeH * planeW;
+
+        // With stride 1 down the rows, output row p starts p plane rows further on, so the output can be swept as
+        // one flat run of rows only as wide as the taps reach (garbage lanes where a tap row runs into the next
+        // row, dropped when stored): fewer vectors when Q is well short of a multiple of 16 (the seed net's 13
+        // columns: 12 vectors an image instead of 13).
+        var flatW = q + (g.S - 1) * g.DilationW / sw;
+        var flat = sh == 1 && (p * flatW + Lanes - 1) / Lanes < p * qBlocks;
+        if (flat)
+        {
+            planeW = flatW;
+        }
+
+        vectors = flat ? (p * flatW + Lanes - 1) / Lanes : p * qBlocks;
+        planeCore = cIn * sw * planeH * planeW;
+
+        // Loads of the last vectors run past the last plane row: that slack is zeroed with the planes.
+        planeLength = planeCore + 2 * Lanes + planeW;
+        if (vectorStore.Length < 3 * vectors)
+        {
+            vectorStore = GC.AllocateArray<int>(3 * vectors, pinned: true);
+        }
+
+        for (var v = 0; v < vectors; v++)
+        {
+            int input, first, bits = 0;
+            if (flat)
+            {
+                input = v * Lanes;
+                first = input / flatW * q + Math.Min(input % flatW, q);
+                for (var lane = 0; lane < Lanes; lane++)
+                {
+                    var j = input + lane;
+                    bits |= j < p * flatW && j % flatW < q ? 1 << lane : 0;
+                }
+            }
+            else
+            {
+                int row = v / qBlocks, block = v % qBlocks;
+                input = row * sh * planeW + block * Lanes;
+                first = row * q + block * Lanes;
+                bits = (1 << Math.Min(Lanes, q - block * Lanes)) - 1;
+            }
+
+            vectorStore[3 * v] = input;
+            vectorStore[3 * v + 1] = first;
+            vectorStore[3 * v + 2] = bits;
+        }
         taps = cIn * g.R * g.S;
         channelBlocks = (cOut + ChannelTile - 1) / ChannelTile;
         if (tapStore.Length < taps)
@@ -275,6 +329,8 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
                 }
             }
         }
+
+        new Span<float>(planes + planeCore, planeLength - planeCore).Clear();
     }
 
     // row[j] = src[j - offsetLeft] where that column exists, else zero; all zero when src is null. Rows are a few
@@ -323,10 +379,10 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
     private void CorrelateBlock(float* planes, float* image, int block)
     {
         int k0 = block * ChannelTile, count = Math.Min(ChannelTile, channelsOut - k0);
-        var tile = new Tile(taps, TapOffsets, weights + (long)block * taps * ChannelTile, planes, strideH * planeW,
-            qBlocks, outW, image + (long)k0 * outH * outW, (nint)outH * outW,
-            LaneMask(outW - (qBlocks - 1) * Lanes), bias == null ? null : bias + k0, accumulate);
-        int vectors = outH * qBlocks, group = count > 4 ? 3 : 4, whole = vectors / group * group;
+        var tile = new Tile(taps, TapOffsets, weights + (long)block * taps * ChannelTile, planes,
+            (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(vectorStore)),
+            image + (long)k0 * outH * outW, (nint)outH * outW, bias == null ? null : bias + k0, accumulate);
+        int group = count > 4 ? 3 : 4, whole = vectors / group * group;
         if (group == 3)
         {
             ForwardChannels<R3>(count, tile, 0, whole);
@@ -361,32 +417,32 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
     }
 
     private readonly struct Tile(
-        int taps, int* offsets, float* weights, float* planes, int rowStep, int qBlocks, int outW, float* output,
-        nint channelStride, Vector512<float> tail, float* bias, bool accumulate)
+        int taps, int* offsets, float* weights, float* planes, int* vectors, float* output, nint channelStride,
+        float* bias, bool accumulate)
     {
         public readonly int Taps = taps;
         public readonly int* Offsets = offsets;
         public readonly float* Weights = weights;
         public readonly float* Planes = planes;
-        public readonly int RowStep = rowStep;
-        public readonly int QBlocks = qBlocks;
-        public readonly int OutW = outW;
+        public readonly int* Vectors = vectors;
         public readonly float* Output = output;
         public readonly nint ChannelStride = channelStride;
-        public readonly Vector512<float> Tail = tail;
         public readonly float* Bias = bias;
         public readonly bool Accumulate = accumulate;
 
-        // Pixel vector v (row v / qBlocks, 16-column block v % qBlocks): where its taps start in the planes, where
-        // its first channel's output goes, and which lanes are live.
+        // Pixel vector v: where its taps start in the planes, where its first channel's first live output goes,
+        // and which lanes are live (not always the first ones: see Describe).
         public float* Input(int v, out float* output, out Vector512<float> mask)
         {
-            int p = v / QBlocks, b = v % QBlocks;
-            output = Output + p * OutW + b * Lanes;
-            mask = b == QBlocks - 1 ? Tail : Vector512<float>.AllBitsSet;
-            return Planes + p * RowStep + b * Lanes;
+            var entry = Vectors + 3 * v;
+            output = Output + entry[1];
+            mask = Vector512.Equals(Vector512.Create(entry[2]) & LaneBits, LaneBits).AsSingle();
+            return Planes + entry[0];
         }
     }
+
+    private static Vector512<int> LaneBits => Vector512.Create(
+        1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
 
     // Pixel vectors [first, end) in groups of TV, TK output channels each: out[k][v] (+)= bias[k] + sum_t
     // weights[t][k] * in_v[offsets[t]].
@@ -520,6 +576,10 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreVector(float* p, Vector512<float> v, Vector512<float> mask, in Tile tile, int channel)
     {
+        // The live lanes move to the front (already there unless the vector spans two output rows), then go to
+        // consecutive outputs.
+        v = Avx512F.Compress(Vector512<float>.Zero, mask, v);
+        mask = LaneMask(BitOperations.PopCount(mask.ExtractMostSignificantBits()));
         if (tile.Accumulate)
         {
             v += Avx512F.MaskLoad(p, mask, Vector512<float>.Zero);
@@ -537,6 +597,8 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
     {
         var partial = partials + (long)part * partialLength;
         new Span<float>(partial, partialLength).Clear();
+        var lanes = lanePartials + (long)part * taps * channelsOut * Lanes;
+        new Span<float>(lanes, taps * channelsOut * Lanes).Clear();
         int first = part * images / partitions, end = (part + 1) * images / partitions;
         var planes = scratch.ForWorker(worker, chunk * planeLength);
         long pq = (long)outH * outW;
@@ -548,7 +610,7 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
                 Prepare(source + (n + i) * sourceImage, planes + (long)i * planeLength);
             }
 
-            FilterChunk(planes, dOutput + n * outputImage, count, partial);
+            FilterChunk(planes, dOutput + n * outputImage, count, lanes);
             if (dBias != null)
             {
                 for (var i = 0; i < count; i++)
@@ -561,11 +623,17 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
                 }
             }
         }
+
+        // Each weight's sixteen lane sums, added across once per range rather than once per chunk.
+        for (var i = 0; i < taps * channelsOut; i++)
+        {
+            partial[i] = Vector512.Sum(Vector512.Load(lanes + (long)i * Lanes));
+        }
     }
 
-    // partial[k, t] += sum over the chunk's images and pixels of dy[k] * planes at tap t, in register tiles of
-    // up to 4 channels x 6 taps; blocks are split evenly so that 6 channels run as 3 + 3 rather than 4 + 2.
-    private void FilterChunk(float* planes, float* dy, int count, float* partial)
+    // lanes[k, t, 0..15] += the chunk's images and pixels of dy[k] * planes at tap t, summed per lane, in register
+    // tiles of up to 4 channels x 6 taps; blocks are split evenly so that 6 channels run as 3 + 3 rather than 4 + 2.
+    private void FilterChunk(float* planes, float* dy, int count, float* lanes)
     {
         int kBlocks = (channelsOut + FilterChannels - 1) / FilterChannels;
         int tBlocks = (taps + FilterTaps - 1) / FilterTaps;
@@ -579,7 +647,7 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
                 int t0 = tb * taps / tBlocks, t1 = (tb + 1) * taps / tBlocks;
                 var job = new FilterTile(planes, planeLength, dy + k0 * (long)outH * outW, outputImage,
                     (nint)outH * outW, count, outH, outW, qBlocks, strideH * planeW, offsets + t0, tail,
-                    partial + (long)k0 * taps + t0, taps);
+                    lanes + ((long)k0 * taps + t0) * Lanes, taps);
                 FilterTileChannels(k1 - k0, t1 - t0, job);
             }
         }
@@ -717,23 +785,26 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
         }
 
         var row = job.Partial;
-        AddSums(row, tc, a00, a01, a02, a03, a04, a05);
-        if (kc > 1) AddSums(row + job.Taps, tc, a10, a11, a12, a13, a14, a15);
-        if (kc > 2) AddSums(row + 2 * job.Taps, tc, a20, a21, a22, a23, a24, a25);
-        if (kc > 3) AddSums(row + 3 * job.Taps, tc, a30, a31, a32, a33, a34, a35);
+        var channel = (nint)job.Taps * Lanes;
+        AddLanes(row, tc, a00, a01, a02, a03, a04, a05);
+        if (kc > 1) AddLanes(row + channel, tc, a10, a11, a12, a13, a14, a15);
+        if (kc > 2) AddLanes(row + 2 * channel, tc, a20, a21, a22, a23, a24, a25);
+        if (kc > 3) AddLanes(row + 3 * channel, tc, a30, a31, a32, a33, a34, a35);
     }
 
+    // The tile's sums stay sixteen lanes wide until the range is done: a horizontal sum per tile and chunk cost
+    // as much as a quarter of the tile's multiply-adds.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddSums(
+    private static void AddLanes(
         float* row, int count, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3,
         Vector512<float> v4, Vector512<float> v5)
     {
-        row[0] += Vector512.Sum(v0);
-        if (count > 1) row[1] += Vector512.Sum(v1);
-        if (count > 2) row[2] += Vector512.Sum(v2);
-        if (count > 3) row[3] += Vector512.Sum(v3);
-        if (count > 4) row[4] += Vector512.Sum(v4);
-        if (count > 5) row[5] += Vector512.Sum(v5);
+        (Vector512.Load(row) + v0).Store(row);
+        if (count > 1) (Vector512.Load(row + Lanes) + v1).Store(row + Lanes);
+        if (count > 2) (Vector512.Load(row + 2 * Lanes) + v2).Store(row + 2 * Lanes);
+        if (count > 3) (Vector512.Load(row + 3 * Lanes) + v3).Store(row + 3 * Lanes);
+        if (count > 4) (Vector512.Load(row + 4 * Lanes) + v4).Store(row + 4 * Lanes);
+        if (count > 5) (Vector512.Load(row + 5 * Lanes) + v5).Store(row + 5 * Lanes);
     }
 
     private static Vector512<float> LaneMask(int lanes) =>

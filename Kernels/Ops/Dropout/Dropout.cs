@@ -89,6 +89,15 @@ namespace GpuCnn.Kernels.Ops
                 Vector256.Create(1f / 16777216f);
         }
 
+        /// <summary><see cref="Uniform"/> for the sixteen indices start, start+1, ... start+15 at once.</summary>
+        public static Vector512<float> Uniform16(ulong seed, uint start)
+        {
+            var index = Vector512.Create(start) + Vector512<uint>.Indices;
+            var h = Mix(Vector512.Create((uint)seed) ^ Mix(index ^ Vector512.Create((uint)(seed >> 32))));
+            return Vector512.ConvertToSingle(Vector512.AsInt32(Vector512.ShiftRightLogical(h, 8))) *
+                Vector512.Create(1f / 16777216f);
+        }
+
         private static uint Mix(uint x)
         {
             x ^= x >> 16;
@@ -106,6 +115,16 @@ namespace GpuCnn.Kernels.Ops
             x ^= Vector256.ShiftRightLogical(x, 15);
             x *= Vector256.Create(M2);
             x ^= Vector256.ShiftRightLogical(x, 16);
+            return x;
+        }
+
+        private static Vector512<uint> Mix(Vector512<uint> x)
+        {
+            x ^= Vector512.ShiftRightLogical(x, 16);
+            x *= Vector512.Create(M1);
+            x ^= Vector512.ShiftRightLogical(x, 15);
+            x *= Vector512.Create(M2);
+            x ^= Vector512.ShiftRightLogical(x, 16);
             return x;
         }
     }
@@ -146,6 +165,20 @@ namespace GpuCnn.Kernels.Ops
         {
             var o = j.Operands;
             var i = start;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // The same draws sixteen at a time: each lane's value depends only on (seed, index).
+                var p16 = Vector512.Create(o.P);
+                var scale16 = Vector512.Create(o.Scale);
+                for (; i + 16 <= end; i += 16)
+                {
+                    var keep = Vector512.GreaterThanOrEqual(CounterRandom.Uniform16(o.Seed, (uint)i), p16);
+                    var mask = Vector512.BitwiseAnd(scale16, keep);
+                    Vector512.Store(mask, o.Mask + i);
+                    Vector512.Store(mask * Vector512.Load(o.X + i), o.Y + i);
+                }
+            }
+
             var p = Vector256.Create(o.P);
             var scale = Vector256.Create(o.Scale);
             for (; i + 8 <= end; i += 8)
@@ -168,6 +201,15 @@ namespace GpuCnn.Kernels.Ops
         {
             var o = j.Operands;
             var i = start;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; i + 16 <= end; i += 16)
+                {
+                    var step16 = Vector512.Load(o.Mask + i) * Vector512.Load(o.Dy + i);
+                    Vector512.Store(Vector512.Load(o.Dx + i) + step16, o.Dx + i);
+                }
+            }
+
             for (; i + 8 <= end; i += 8)
             {
                 var step = Vector256.Load(o.Mask + i) * Vector256.Load(o.Dy + i);

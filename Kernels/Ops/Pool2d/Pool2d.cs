@@ -187,11 +187,19 @@ namespace GpuCnn.Kernels.Ops
             long inSize = (long)g.H * g.W, outSize = (long)g.P * g.Q;
             var twoByTwo = g.KernelH == 2 && g.KernelW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.PadH == 0 &&
                 g.PadW == 0 && 2 * g.P <= g.H && 2 * g.Q <= g.W;
+            var twoByTwoStride1 = Avx512F.IsSupported && g.KernelH == 2 && g.KernelW == 2 && g.StrideH == 1 &&
+                g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
             for (int plane = index * PlanesPerItem, end = Math.Min(planes, plane + PlanesPerItem); plane < end; plane++)
             {
                 long inPlane = plane * inSize, outPlane = plane * outSize;
                 switch (mode)
                 {
+                    case 0 when twoByTwoStride1:
+                        MaxForward2x2Stride1(g, x + inPlane, y + outPlane);
+                        break;
+                    case 1 when twoByTwoStride1:
+                        MaxBackward2x2Stride1(g, x + inPlane, dy + outPlane, dx + inPlane);
+                        break;
                     case 0 when twoByTwo:
                         MaxForward2x2(g, x + inPlane, y + outPlane);
                         break;
@@ -338,6 +346,88 @@ namespace GpuCnn.Kernels.Ops
                 Vector512.ConditionalSelect(lower, old + gradient, old).Store(d1 + 2 * at);
             }
         }
+
+        // The 2x2, stride 1 window of the seed net (P = H - 1, Q = W - 1, every window inside the input): sixteen
+        // windows of a row at a time, the maximum taken in the general path's order (row-major from -infinity), so
+        // NaN propagates the same way.
+        private static void MaxForward2x2Stride1(Pool2dGeometry g, float* x, float* y)
+        {
+            int W = g.W, P = g.P, Q = g.Q;
+            var lowest = Vector512.Create(float.NegativeInfinity);
+            for (var p = 0; p < P; p++)
+            {
+                float* r0 = x + p * W, r1 = r0 + W, output = y + p * Q;
+                for (var q = 0; q < Q; q += 16)
+                {
+                    var live = LaneMask(Q - q);
+                    var best = Vector512.Max(lowest, Avx512F.MaskLoad(r0 + q, live, lowest));
+                    best = Vector512.Max(best, Avx512F.MaskLoad(r0 + q + 1, live, lowest));
+                    best = Vector512.Max(best, Avx512F.MaskLoad(r1 + q, live, lowest));
+                    best = Vector512.Max(best, Avx512F.MaskLoad(r1 + q + 1, live, lowest));
+                    Avx512F.MaskStore(output + q, live, best);
+                }
+            }
+        }
+
+        // Each window's first maximum (strict-greater scan from the top left, so NaN never wins: the general
+        // path's rule) as a code 0..3, then the two dx rows under a window row gain dy where their window's winner
+        // lies. Sixteen dx columns at a time: column c takes the right-hand cells of window c - 1 (its code and dy
+        // shifted one lane up, lane 0 from the previous block) before the left-hand cells of window c, and window
+        // row p before p + 1, so every dx element gains its windows' gradients in row-major window order, as in
+        // the general path.
+        private static void MaxBackward2x2Stride1(Pool2dGeometry g, float* x, float* dy, float* dx)
+        {
+            int W = g.W, P = g.P, Q = g.Q;
+            var none = Vector512.Create(-1);
+            for (var p = 0; p < P; p++)
+            {
+                float* r0 = x + p * W, r1 = r0 + W, d0 = dx + p * W, d1 = d0 + W, gradients = dy + p * Q;
+                var previousCode = none;
+                var previousGradient = Vector512<int>.Zero;
+                for (var c = 0; c < W; c += 16)
+                {
+                    var live = LaneMask(Q - c);
+                    var best = Avx512F.MaskLoad(r0 + c, live, Vector512<float>.Zero);
+                    var code = Vector512<int>.Zero;
+                    var v = Avx512F.MaskLoad(r0 + c + 1, live, Vector512<float>.Zero);
+                    var greater = Vector512.GreaterThan(v, best);
+                    best = Vector512.ConditionalSelect(greater, v, best);
+                    code = Vector512.ConditionalSelect(greater.AsInt32(), Vector512<int>.One, code);
+                    v = Avx512F.MaskLoad(r1 + c, live, Vector512<float>.Zero);
+                    greater = Vector512.GreaterThan(v, best);
+                    best = Vector512.ConditionalSelect(greater, v, best);
+                    code = Vector512.ConditionalSelect(greater.AsInt32(), Vector512.Create(2), code);
+                    v = Avx512F.MaskLoad(r1 + c + 1, live, Vector512<float>.Zero);
+                    code = Vector512.ConditionalSelect(Vector512.GreaterThan(v, best).AsInt32(), Vector512.Create(3),
+                        code);
+                    code = Vector512.ConditionalSelect(live.AsInt32(), code, none);
+
+                    var gradient = Avx512F.MaskLoad(gradients + c, live, Vector512<float>.Zero).AsInt32();
+                    var shiftedCode = Avx512F.AlignRight32(code, previousCode, 15);
+                    var shifted = Avx512F.AlignRight32(gradient, previousGradient, 15).AsSingle();
+                    var columns = LaneMask(W - c);
+                    AddWhere(d0 + c, columns, Vector512.Equals(shiftedCode, Vector512<int>.One), shifted,
+                        Vector512.Equals(code, Vector512<int>.Zero), gradient.AsSingle());
+                    AddWhere(d1 + c, columns, Vector512.Equals(shiftedCode, Vector512.Create(3)), shifted,
+                        Vector512.Equals(code, Vector512.Create(2)), gradient.AsSingle());
+                    previousCode = code;
+                    previousGradient = gradient;
+                }
+            }
+        }
+
+        // target += first where takeFirst, then += second where takeSecond, on the live lanes.
+        private static void AddWhere(float* target, Vector512<float> live, Vector512<int> takeFirst,
+            Vector512<float> first, Vector512<int> takeSecond, Vector512<float> second)
+        {
+            var old = Avx512F.MaskLoad(target, live, Vector512<float>.Zero);
+            old = Vector512.ConditionalSelect(takeFirst.AsSingle(), old + first, old);
+            old = Vector512.ConditionalSelect(takeSecond.AsSingle(), old + second, old);
+            Avx512F.MaskStore(target, live, old);
+        }
+
+        private static Vector512<float> LaneMask(int lanes) =>
+            Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(lanes)).AsSingle();
 
         // Locals copied from the geometry keep the loops free of reloads through pointers that might alias.
         private static void MaxForwardPlane(Pool2dGeometry g, float* x, float* y)
