@@ -216,7 +216,7 @@ internal sealed unsafe class WinogradConv : IParallelJob
         for (var first = 0; first < outC; first += WinogradProducts.Rows)
         {
             var rows = Math.Min(WinogradProducts.Rows, outC - first);
-            var a = packed + (long)first * inC;
+            var a = packed + (long)first / WinogradProducts.Rows * WinogradProducts.Stride * inC;
             var c = products + (long)first * ldT;
             for (var j = 0; j < blockTiles; j += WinogradProducts.Columns)
             {
@@ -241,7 +241,7 @@ internal sealed unsafe class WinogradConv : IParallelJob
         stagingLd = 4 * RoundUp(tilesW, Lanes);
         ldI = RoundUp(inC, 16);
         rowBlocks = (outC + WinogradProducts.Rows - 1) / WinogradProducts.Rows;
-        pointU = (long)rowBlocks * WinogradProducts.Rows * inC;
+        pointU = (long)rowBlocks * WinogradProducts.Stride * inC;
     }
 
     private void Run(int n, float* input, float* w, float* b, float* output)
@@ -282,7 +282,7 @@ internal sealed unsafe class WinogradConv : IParallelJob
         var fusedFloats = transformFloats + 16 + Points * (inC + WinogradProducts.Rows) * FusedLd;
         workerFloats = Math.Max(fusedFloats, 9 * 16 * inC);
         scratch.Reserve(workerFloats);
-        u = scratch.Shared(0, (int)(Points * pointU));
+        u = Align(scratch.Shared(0, (int)(Points * pointU) + 16));
         source = input;
         destination = output;
         phase = Phase.Filter;
@@ -294,7 +294,7 @@ internal sealed unsafe class WinogradConv : IParallelJob
     private void Fused(int block, int worker)
     {
         var rows = Worker(worker);
-        var transformed = (float*)(((nint)(rows + transformFloats) + 63) & ~(nint)63);
+        var transformed = Align(rows + transformFloats);
         var products = transformed + Points * inC * FusedLd;
         var first = block * rowsPerBlock;
         var count = Math.Min(rowsPerBlock, tileRows - first);
@@ -313,7 +313,8 @@ internal sealed unsafe class WinogradConv : IParallelJob
             var kernels = Math.Min(WinogradProducts.Rows, outC - k0);
             for (var point = 0; point < Points; point++)
             {
-                WinogradProducts.Tile(kernels, inC, u + point * pointU + (long)k0 * inC,
+                WinogradProducts.Tile(kernels, inC,
+                    u + point * pointU + (long)k0 / WinogradProducts.Rows * WinogradProducts.Stride * inC,
                     transformed + point * inC * FusedLd, FusedLd,
                     products + point * WinogradProducts.Rows * FusedLd, FusedLd);
             }
@@ -355,7 +356,7 @@ internal sealed unsafe class WinogradConv : IParallelJob
         // output vectors; or, in the first phase, the staged 3x3 kernels of an item's output channels.
         workerFloats = Math.Max(12 * rowLd + 4 * stagingLd + 24 * Lanes, 9 * 16 * inC);
         scratch.Reserve(workerFloats);
-        u = scratch.Shared(0, (int)Math.Max(Points * pointU, (long)Points * outC * ldI));
+        u = Align(scratch.Shared(0, (int)Math.Max(Points * pointU, (long)Points * outC * ldI) + 16));
         v = scratch.Shared(1, Points * inC * ldT);
         m = scratch.Shared(2, Points * outC * ldT);
         return imagesPerBlock;
@@ -385,16 +386,16 @@ internal sealed unsafe class WinogradConv : IParallelJob
     // U[xi, o, i] = (G k G^T)[xi] for the kernel k joining input channel i to output channel o: w[o, i] forward,
     // w[i, o] turned by 180 degrees for the backward data pass. An item is one block of 14 output channels, the
     // rows of one register tile of the products: its kernels are staged tap-major with the 14 channels in the lanes
-    // (reading w in its own order), transformed 14 output channels at a time, and stored packed as the products
-    // read them, U[xi][block][i][0..14).
+    // (lanes 14 and 15 zero), transformed 16 lanes at a time, and stored packed as the products read them,
+    // U[xi][block][i][0..16): whole aligned vectors, so each step of the products reads one cache line of U.
     private void TransformFilters(int block, int worker)
     {
         var staged = Worker(worker);
         var first = block * WinogradProducts.Rows;
         var rows = Math.Min(WinogradProducts.Rows, outC - first);
-        for (var r = 0; r < rows; r++)
+        if (!backwardData)
         {
-            if (!backwardData)
+            for (var r = 0; r < rows; r++)
             {
                 var kernel = weight + (long)(first + r) * inC * 9;
                 for (var t = 0; t < 9 * inC; t++)
@@ -402,15 +403,19 @@ internal sealed unsafe class WinogradConv : IParallelJob
                     staged[t * 16 + r] = kernel[t];
                 }
             }
-            else
+        }
+        else
+        {
+            // The block's kernels of one input channel lie side by side in w: read them in order.
+            for (var i = 0; i < inC; i++)
             {
-                for (var i = 0; i < inC; i++)
+                var kernels = weight + ((long)i * outC + first) * 9;
+                var target = staged + i * 9 * 16;
+                for (var r = 0; r < rows; r++)
                 {
-                    var kernel = weight + ((long)i * outC + first + r) * 9;
-                    var target = staged + i * 9 * 16 + r;
                     for (var tap = 0; tap < 9; tap++)
                     {
-                        target[tap * 16] = kernel[8 - tap];
+                        target[tap * 16 + r] = kernels[r * 9 + 8 - tap];
                     }
                 }
             }
@@ -425,9 +430,7 @@ internal sealed unsafe class WinogradConv : IParallelJob
             }
         }
 
-        var mask = Vector512.LessThan(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-            Vector512.Create(rows)).AsSingle();
-        var target0 = u + (long)block * WinogradProducts.Rows * inC;
+        var target0 = u + (long)block * WinogradProducts.Stride * inC;
         for (var i = 0; i < inC; i++)
         {
             var s = staged + i * 9 * 16;
@@ -437,13 +440,13 @@ internal sealed unsafe class WinogradConv : IParallelJob
                 out t15);
             FilterColumn(Load(s + 32), Load(s + 80), Load(s + 128), out t20, out t21, out t22, out t23, out t24,
                 out t25);
-            var d = target0 + i * WinogradProducts.Rows;
-            FilterRow(t00, t10, t20, d, pointU, mask);
-            FilterRow(t01, t11, t21, d + 6 * pointU, pointU, mask);
-            FilterRow(t02, t12, t22, d + 12 * pointU, pointU, mask);
-            FilterRow(t03, t13, t23, d + 18 * pointU, pointU, mask);
-            FilterRow(t04, t14, t24, d + 24 * pointU, pointU, mask);
-            FilterRow(t05, t15, t25, d + 30 * pointU, pointU, mask);
+            var d = target0 + i * WinogradProducts.Stride;
+            FilterRow(t00, t10, t20, d, pointU);
+            FilterRow(t01, t11, t21, d + 6 * pointU, pointU);
+            FilterRow(t02, t12, t22, d + 12 * pointU, pointU);
+            FilterRow(t03, t13, t23, d + 18 * pointU, pointU);
+            FilterRow(t04, t14, t24, d + 24 * pointU, pointU);
+            FilterRow(t05, t15, t25, d + 30 * pointU, pointU);
         }
     }
 
@@ -466,16 +469,15 @@ internal sealed unsafe class WinogradConv : IParallelJob
 
     // G^T applied along one row (a, b, c) of G k; the six results go to consecutive transform points.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FilterRow(Vector512<float> a, Vector512<float> b, Vector512<float> c, float* d, long plane,
-        Vector512<float> mask)
+    private static void FilterRow(Vector512<float> a, Vector512<float> b, Vector512<float> c, float* d, long plane)
     {
         FilterColumn(a, b, c, out var r0, out var r1, out var r2, out var r3, out var r4, out var r5);
-        Avx512F.MaskStore(d, mask, r0);
-        Avx512F.MaskStore(d + plane, mask, r1);
-        Avx512F.MaskStore(d + 2 * plane, mask, r2);
-        Avx512F.MaskStore(d + 3 * plane, mask, r3);
-        Avx512F.MaskStore(d + 4 * plane, mask, r4);
-        Avx512F.MaskStore(d + 5 * plane, mask, r5);
+        Store(r0, d);
+        Store(r1, d + plane);
+        Store(r2, d + 2 * plane);
+        Store(r3, d + 3 * plane);
+        Store(r4, d + 4 * plane);
+        Store(r5, d + 5 * plane);
     }
 
     // V[xi, c, tile] = (B^T d B)[xi] for every tile of one image's channel.
@@ -908,6 +910,9 @@ internal sealed unsafe class WinogradConv : IParallelJob
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(Vector512<float> value, float* p) => value.Store(p);
+
+    // The next 64-byte boundary: packed rows of U and the fused block's rows then fill whole cache lines.
+    private static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 }

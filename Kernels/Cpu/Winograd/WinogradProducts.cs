@@ -13,20 +13,23 @@ internal interface IRowCount
 /// <summary>
 /// The 36 products of the Winograd convolution, one register tile at a time: M = U V for up to 14 output channels
 /// by 32 tiles, over all the input channels. U comes packed by the kernel transform, 14 output channels side by
-/// side for each input channel, so a step of the sum reads 14 consecutive floats of U and two vectors of one row
+/// side (in a line of 16) for each input channel, so a step of the sum reads 14 consecutive floats of U and two vectors of one row
 /// of V, which is used where the input transform left it (no packing of either operand). Each element of M is one
 /// chain of fused multiply-adds over the input channels in order, whichever thread runs the tile.
 /// </summary>
 internal static unsafe class WinogradProducts
 {
-    /// <summary>Output channels per tile, and the stride of U's packed rows.</summary>
+    /// <summary>Output channels per tile.</summary>
     public const int Rows = 14;
+
+    /// <summary>Floats per packed row of U (the 14 channels and two zeros: one 64-byte line).</summary>
+    public const int Stride = 16;
 
     /// <summary>Tiles per register tile (two 16-lane vectors).</summary>
     public const int Columns = 32;
 
     /// <summary>
-    /// m[r * ldm + j] = sum over p &lt; depth of u[p * 14 + r] * v[p * ldv + j] for r &lt; rows, j &lt; 32.
+    /// m[r * ldm + j] = sum over p &lt; depth of u[p * 16 + r] * v[p * ldv + j] for r &lt; rows, j &lt; 32.
     /// </summary>
     public static void Tile(int rows, int depth, float* u, float* v, nint ldv, float* m, nint ldm)
     {
@@ -196,7 +199,7 @@ internal static unsafe class WinogradProducts
                 c13x1 = Avx512F.FusedMultiplyAdd(a, b1, c13x1);
             }
 
-            u += Rows;
+            u += Stride;
             v += ldv;
         }
 
