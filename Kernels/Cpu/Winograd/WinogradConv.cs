@@ -27,7 +27,7 @@ namespace GpuCnn.Kernels.Cpu.Winograd;
 /// kernels are made on every call: the weights change after every optimizer step, and the backward data pass needs
 /// those of the turned kernel, so a cache would serve only repeated forward passes.
 /// </remarks>
-internal sealed unsafe class WinogradConv : IParallelJob
+internal sealed unsafe partial class WinogradConv : IParallelJob
 {
     private const int Points = 36;
 
@@ -159,6 +159,17 @@ internal sealed unsafe class WinogradConv : IParallelJob
             case Phase.Input:
                 for (int c = index * chunk, end = Math.Min(inC, c + chunk); c < end; c++)
                 {
+                    if (SmallMaps)
+                    {
+                        for (var image = 0; image < blockImages; image += 16)
+                        {
+                            TransformInputSmall(c, image, Math.Min(16, blockImages - image), v + (long)c * ldT + image,
+                                (long)inC * ldT);
+                        }
+
+                        continue;
+                    }
+
                     for (var image = 0; image < blockImages; image++)
                     {
                         TransformInput(image, c, worker);
@@ -172,6 +183,17 @@ internal sealed unsafe class WinogradConv : IParallelJob
             case Phase.Output:
                 for (int k = index * chunk, end = Math.Min(outC, k + chunk); k < end; k++)
                 {
+                    if (SmallMaps)
+                    {
+                        for (var image = 0; image < blockImages; image += 16)
+                        {
+                            TransformOutputSmall(m + (long)k * ldT + image, (long)outC * ldT, k, image,
+                                Math.Min(16, blockImages - image));
+                        }
+
+                        continue;
+                    }
+
                     for (var image = 0; image < blockImages; image++)
                     {
                         TransformOutput(image, k, worker);
@@ -182,6 +204,17 @@ internal sealed unsafe class WinogradConv : IParallelJob
             case Phase.OutputGradient:
                 for (int k = index * chunk, end = Math.Min(outC, k + chunk); k < end; k++)
                 {
+                    if (SmallMaps)
+                    {
+                        for (var image = 0; image < blockImages; image += 16)
+                        {
+                            TransformOutputGradientSmall(k, image, Math.Min(16, blockImages - image),
+                                m + (long)k * ldT + image, (long)outC * ldT);
+                        }
+
+                        continue;
+                    }
+
                     for (var image = 0; image < blockImages; image++)
                     {
                         TransformOutputGradient(image, k, worker);
@@ -300,7 +333,14 @@ internal sealed unsafe class WinogradConv : IParallelJob
         var count = Math.Min(rowsPerBlock, tileRows - first);
         for (var c = 0; c < inC; c++)
         {
-            for (var row = 0; row < count; row++)
+            // On 4x4 maps a tile row is one image.
+            for (var row = 0; SmallMaps && row < count; row += 16)
+            {
+                TransformInputSmall(c, first + row, Math.Min(16, count - row), transformed + c * FusedLd + row,
+                    (long)inC * FusedLd);
+            }
+
+            for (var row = 0; !SmallMaps && row < count; row++)
             {
                 var (image, th) = Math.DivRem(first + row, tilesH);
                 InputTileRow(source + ((long)image * inC + c) * inH * inW, th,
@@ -323,7 +363,13 @@ internal sealed unsafe class WinogradConv : IParallelJob
             {
                 var k = k0 + r;
                 var add = bias == null ? 0f : bias[k];
-                for (var row = 0; row < count; row++)
+                for (var row = 0; SmallMaps && row < count; row += 16)
+                {
+                    TransformOutputSmall(products + r * FusedLd + row, WinogradProducts.Rows * FusedLd, k,
+                        first + row, Math.Min(16, count - row));
+                }
+
+                for (var row = 0; !SmallMaps && row < count; row++)
                 {
                     var (image, th) = Math.DivRem(first + row, tilesH);
                     OutputTileRow(products + r * FusedLd + row * tilesW, WinogradProducts.Rows * FusedLd,
