@@ -46,10 +46,12 @@ public sealed unsafe class WinogradOracleTests
         // per-block pipeline; then the other way round.
         { 3, 150, 7, 6, 20, 1, 1, 1, 1 },
         { 2, 20, 9, 5, 150, 1, 0, 2, 1 },
-        // 4x4 maps padded by 1 (one tile per image, 16 images per vector), through both paths; 17 images leave a
-        // group of one.
+        // 4x4 and 8x8 maps padded by 1 (one or four tiles per image, 16 images per vector), through both paths;
+        // 17 images leave a group of one.
         { 3, 150, 4, 4, 20, 1, 1, 1, 1 },
         { 17, 20, 4, 4, 150, 1, 1, 1, 1 },
+        { 17, 150, 8, 8, 20, 1, 1, 1, 1 },
+        { 2, 20, 8, 8, 150, 1, 1, 1, 1 },
         // Maps wider than 128: a tile row holds more than the fused pipeline's 32 tiles.
         { 1, 9, 3, 133, 10, 1, 1, 1, 1 },
     };

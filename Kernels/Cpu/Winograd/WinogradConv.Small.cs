@@ -5,115 +5,179 @@ using System.Runtime.Intrinsics.X86;
 namespace GpuCnn.Kernels.Cpu.Winograd;
 
 /// <summary>
-/// The transforms for 4x4 maps padded by 1 (ResNet-18's and VGG-16's last stage on CIFAR): each channel of an image
-/// is one tile, so the row-wise transforms would fill one lane in eight. Here 16 images go side by side instead:
-/// their 4x4 planes of one channel are turned (a 16x16 transpose in registers) so that each vector holds one map
-/// position of the 16 images, the transform runs on whole vectors, and its 36 points are stored as 16 consecutive
-/// tiles; the output side runs the other way round.
+/// The transforms for 4x4 and 8x8 maps padded by 1 (ResNet-18's and VGG-16's last stages on CIFAR): an image's
+/// channel has one or four tiles, so the row-wise transforms would fill one or two lanes in eight. Here 16 images go
+/// side by side instead: their planes of one channel are turned (16x16 transposes in registers) so that each vector
+/// holds one map position of the 16 images, the transform runs on whole vectors, and its 36 points are stored as 16
+/// consecutive columns; the output side runs the other way round. A block's columns are then tile-major, tile
+/// t of image i at t * images + i, which only the transforms need to agree on.
 /// </summary>
 internal sealed unsafe partial class WinogradConv
 {
     private static readonly Vector512<int>[] TransposeIndex = MakeTransposeIndex();
+    private static readonly Vector512<int> LaneIndex = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+        13, 14, 15);
 
-    // Maps of 4x4 with a 4x4 result and padding 1 on each side: one tile per image, whose border is the padding.
-    private bool SmallMaps => inH == 4 && inW == 4 && outH == 4 && outW == 4 && padTop == 1 && padLeft == 1;
+    // The side of square maps of 4 or 8 with a result of the same size and padding 1 on each side, whose tiles
+    // cover the map exactly; 0 for other shapes.
+    private int SmallSide => inH == inW && outH == inH && outW == inW && (inH == 4 || inH == 8) && padTop == 1 &&
+        padLeft == 1 ? inH : 0;
 
-    // V[xi][c][t0 + l] for the images image0 + l, l < count (the block's tile index is its image index), at
-    // target[xi * pointStride + l]; lanes past count are zero and go to the slack after the block's tiles.
-    private void TransformInputSmall(int c, int image0, int count, float* target, long pointStride)
+    // V[xi][c][tile * tileStride + l] for the images image0 + l, l < count, at target[xi * pointStride + ...].
+    private void TransformInputSmall(int c, int image0, int count, float* target, long pointStride, long tileStride)
     {
-        var p = stackalloc Vector512<float>[16];
-        for (var l = 0; l < 16; l++)
-        {
-            p[l] = l < count ? Load(source + ((long)(image0 + l) * inC + c) * 16) : Vector512<float>.Zero;
-        }
-
-        Transpose(p);
+        var side = inH;
+        var p = stackalloc Vector512<float>[64];
+        LoadPlanes(source, inC, c, image0, count, side, p);
         var zero = Vector512<float>.Zero;
-        var t = stackalloc Vector512<float>[24];
-        for (var r = 0; r < 4; r++)
+        var t = stackalloc Vector512<float>[36];
+        var window = stackalloc Vector512<float>[6];
+        for (var tile = 0; tile < side * side / 16; tile++)
         {
-            InputTransform(zero, p[4 * r], p[4 * r + 1], p[4 * r + 2], p[4 * r + 3], zero, out t[6 * r],
-                out t[6 * r + 1], out t[6 * r + 2], out t[6 * r + 3], out t[6 * r + 4], out t[6 * r + 5]);
-        }
+            var (th, tw) = Math.DivRem(tile, side / 4);
+            for (var i = 0; i < 6; i++)
+            {
+                var y = 4 * th - 1 + i;
+                for (var j = 0; j < 6; j++)
+                {
+                    var x = 4 * tw - 1 + j;
+                    window[j] = (uint)y < (uint)side && (uint)x < (uint)side ? p[y * side + x] : zero;
+                }
 
-        for (var b = 0; b < 6; b++)
-        {
-            InputTransform(zero, t[b], t[6 + b], t[12 + b], t[18 + b], zero, out var q0, out var q1, out var q2,
-                out var q3, out var q4, out var q5);
-            var d = target + b * pointStride;
-            Store(q0, d);
-            Store(q1, d + 6 * pointStride);
-            Store(q2, d + 12 * pointStride);
-            Store(q3, d + 18 * pointStride);
-            Store(q4, d + 24 * pointStride);
-            Store(q5, d + 30 * pointStride);
+                InputTransform(window[0], window[1], window[2], window[3], window[4], window[5], out t[6 * i],
+                    out t[6 * i + 1], out t[6 * i + 2], out t[6 * i + 3], out t[6 * i + 4], out t[6 * i + 5]);
+            }
+
+            for (var b = 0; b < 6; b++)
+            {
+                InputTransform(t[b], t[6 + b], t[12 + b], t[18 + b], t[24 + b], t[30 + b], out var q0, out var q1,
+                    out var q2, out var q3, out var q4, out var q5);
+                var d = target + tile * tileStride + b * pointStride;
+                StoreLanes(q0, d, count);
+                StoreLanes(q1, d + 6 * pointStride, count);
+                StoreLanes(q2, d + 12 * pointStride, count);
+                StoreLanes(q3, d + 18 * pointStride, count);
+                StoreLanes(q4, d + 24 * pointStride, count);
+                StoreLanes(q5, d + 30 * pointStride, count);
+            }
         }
     }
 
-    // Output channel k of the images image0 + l, l < count, from s[xi * pointStride + l].
-    private void TransformOutputSmall(float* s, long pointStride, int k, int image0, int count)
+    // Output channel k of the images image0 + l, l < count, from s[xi * pointStride + tile * tileStride + l].
+    private void TransformOutputSmall(float* s, long pointStride, long tileStride, int k, int image0, int count)
     {
+        var side = outH;
         var h = stackalloc Vector512<float>[24];
-        for (var a = 0; a < 6; a++)
+        var p = stackalloc Vector512<float>[64];
+        for (var tile = 0; tile < side * side / 16; tile++)
         {
-            var row = s + 6 * a * pointStride;
-            OutputTransform(Load(row), Load(row + pointStride), Load(row + 2 * pointStride),
-                Load(row + 3 * pointStride), Load(row + 4 * pointStride), Load(row + 5 * pointStride),
-                out h[4 * a], out h[4 * a + 1], out h[4 * a + 2], out h[4 * a + 3]);
+            var (th, tw) = Math.DivRem(tile, side / 4);
+            for (var a = 0; a < 6; a++)
+            {
+                var row = s + tile * tileStride + 6 * a * pointStride;
+                OutputTransform(Load(row), Load(row + pointStride), Load(row + 2 * pointStride),
+                    Load(row + 3 * pointStride), Load(row + 4 * pointStride), Load(row + 5 * pointStride),
+                    out h[4 * a], out h[4 * a + 1], out h[4 * a + 2], out h[4 * a + 3]);
+            }
+
+            var corner = p + 4 * th * side + 4 * tw;
+            for (var col = 0; col < 4; col++)
+            {
+                OutputTransform(h[col], h[4 + col], h[8 + col], h[12 + col], h[16 + col], h[20 + col],
+                    out corner[col], out corner[side + col], out corner[2 * side + col], out corner[3 * side + col]);
+            }
         }
 
-        var p = stackalloc Vector512<float>[16];
-        for (var col = 0; col < 4; col++)
+        for (var q = 0; q < side * side; q += 16)
         {
-            OutputTransform(h[col], h[4 + col], h[8 + col], h[12 + col], h[16 + col], h[20 + col], out p[col],
-                out p[4 + col], out p[8 + col], out p[12 + col]);
+            Transpose(p + q);
         }
 
-        Transpose(p);
         var add = Vector512.Create(bias == null ? 0f : bias[k]);
         for (var l = 0; l < count; l++)
         {
-            var plane = destination + ((long)(image0 + l) * outC + k) * 16;
-            Store(backwardData ? p[l] + Load(plane) : p[l] + add, plane);
+            var plane = destination + ((long)(image0 + l) * outC + k) * side * side;
+            for (var q = 0; q < side * side / 16; q++)
+            {
+                var to = plane + 16 * q;
+                var value = p[16 * q + l];
+                Store(backwardData ? value + Load(to) : value + add, to);
+            }
         }
     }
 
-    // dM[xi][k][l] = (A dy A^T)[xi] for output-gradient channel k of the images image0 + l, l < count, to
-    // target[xi * pointStride + l]; the bias gradient is summed image after image, as on the general path.
-    private void TransformOutputGradientSmall(int k, int image0, int count, float* target, long pointStride)
+    // dM[xi][k][tile * tileStride + l] = (A dy A^T)[xi] for output-gradient channel k of the images image0 + l,
+    // l < count, at target[xi * pointStride + ...]; the bias gradient is summed image after image, as on the
+    // general path.
+    private void TransformOutputGradientSmall(int k, int image0, int count, float* target, long pointStride,
+        long tileStride)
     {
-        var p = stackalloc Vector512<float>[16];
-        for (var l = 0; l < 16; l++)
+        var side = outH;
+        if (bias != null)
         {
-            var plane = gradient + ((long)(image0 + l) * outC + k) * 16;
-            if (l < count && bias != null)
+            for (var l = 0; l < count; l++)
             {
-                bias[k] += Sum(plane, 16);
+                bias[k] += Sum(gradient + ((long)(image0 + l) * outC + k) * side * side, side * side);
+            }
+        }
+
+        var p = stackalloc Vector512<float>[64];
+        LoadPlanes(gradient, outC, k, image0, count, side, p);
+        var z = stackalloc Vector512<float>[24];
+        for (var tile = 0; tile < side * side / 16; tile++)
+        {
+            var (th, tw) = Math.DivRem(tile, side / 4);
+            var corner = p + 4 * th * side + 4 * tw;
+            for (var r = 0; r < 4; r++)
+            {
+                var row = corner + r * side;
+                AdjointOutput(row[0], row[1], row[2], row[3], out z[6 * r], out z[6 * r + 1], out z[6 * r + 2],
+                    out z[6 * r + 3], out z[6 * r + 4], out z[6 * r + 5]);
             }
 
-            p[l] = l < count ? Load(plane) : Vector512<float>.Zero;
+            for (var b = 0; b < 6; b++)
+            {
+                AdjointOutput(z[b], z[6 + b], z[12 + b], z[18 + b], out var q0, out var q1, out var q2, out var q3,
+                    out var q4, out var q5);
+                var d = target + tile * tileStride + b * pointStride;
+                StoreLanes(q0, d, count);
+                StoreLanes(q1, d + 6 * pointStride, count);
+                StoreLanes(q2, d + 12 * pointStride, count);
+                StoreLanes(q3, d + 18 * pointStride, count);
+                StoreLanes(q4, d + 24 * pointStride, count);
+                StoreLanes(q5, d + 30 * pointStride, count);
+            }
         }
+    }
 
-        Transpose(p);
-        var z = stackalloc Vector512<float>[24];
-        for (var r = 0; r < 4; r++)
+    // p[position] = the value at that position of channel c's plane for the images image0 + lane (zero past count).
+    private static void LoadPlanes(float* tensor, int channels, int c, int image0, int count, int side,
+        Vector512<float>* p)
+    {
+        for (var q = 0; q < side * side; q += 16)
         {
-            AdjointOutput(p[4 * r], p[4 * r + 1], p[4 * r + 2], p[4 * r + 3], out z[6 * r], out z[6 * r + 1],
-                out z[6 * r + 2], out z[6 * r + 3], out z[6 * r + 4], out z[6 * r + 5]);
+            for (var l = 0; l < 16; l++)
+            {
+                p[q + l] = l < count
+                    ? Load(tensor + ((long)(image0 + l) * channels + c) * side * side + q)
+                    : Vector512<float>.Zero;
+            }
+
+            Transpose(p + q);
         }
+    }
 
-        for (var b = 0; b < 6; b++)
+    // The first count lanes of value to d: a ragged group of images must not overwrite the next tile's columns.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLanes(Vector512<float> value, float* d, int count)
+    {
+        if (count == 16)
         {
-            AdjointOutput(z[b], z[6 + b], z[12 + b], z[18 + b], out var q0, out var q1, out var q2, out var q3,
-                out var q4, out var q5);
-            var d = target + b * pointStride;
-            Store(q0, d);
-            Store(q1, d + 6 * pointStride);
-            Store(q2, d + 12 * pointStride);
-            Store(q3, d + 18 * pointStride);
-            Store(q4, d + 24 * pointStride);
-            Store(q5, d + 30 * pointStride);
+            Store(value, d);
+        }
+        else
+        {
+            Avx512F.MaskStore(d, Vector512.LessThan(LaneIndex, Vector512.Create(count)).AsSingle(), value);
         }
     }
 

@@ -159,12 +159,12 @@ internal sealed unsafe partial class WinogradConv : IParallelJob
             case Phase.Input:
                 for (int c = index * chunk, end = Math.Min(inC, c + chunk); c < end; c++)
                 {
-                    if (SmallMaps)
+                    if (SmallSide != 0)
                     {
                         for (var image = 0; image < blockImages; image += 16)
                         {
                             TransformInputSmall(c, image, Math.Min(16, blockImages - image), v + (long)c * ldT + image,
-                                (long)inC * ldT);
+                                (long)inC * ldT, blockImages);
                         }
 
                         continue;
@@ -183,11 +183,11 @@ internal sealed unsafe partial class WinogradConv : IParallelJob
             case Phase.Output:
                 for (int k = index * chunk, end = Math.Min(outC, k + chunk); k < end; k++)
                 {
-                    if (SmallMaps)
+                    if (SmallSide != 0)
                     {
                         for (var image = 0; image < blockImages; image += 16)
                         {
-                            TransformOutputSmall(m + (long)k * ldT + image, (long)outC * ldT, k, image,
+                            TransformOutputSmall(m + (long)k * ldT + image, (long)outC * ldT, blockImages, k, image,
                                 Math.Min(16, blockImages - image));
                         }
 
@@ -204,12 +204,12 @@ internal sealed unsafe partial class WinogradConv : IParallelJob
             case Phase.OutputGradient:
                 for (int k = index * chunk, end = Math.Min(outC, k + chunk); k < end; k++)
                 {
-                    if (SmallMaps)
+                    if (SmallSide != 0)
                     {
                         for (var image = 0; image < blockImages; image += 16)
                         {
                             TransformOutputGradientSmall(k, image, Math.Min(16, blockImages - image),
-                                m + (long)k * ldT + image, (long)outC * ldT);
+                                m + (long)k * ldT + image, (long)outC * ldT, blockImages);
                         }
 
                         continue;
@@ -331,16 +331,17 @@ internal sealed unsafe partial class WinogradConv : IParallelJob
         var products = transformed + Points * inC * FusedLd;
         var first = block * rowsPerBlock;
         var count = Math.Min(rowsPerBlock, tileRows - first);
+        var small = SmallSide == 4;
         for (var c = 0; c < inC; c++)
         {
             // On 4x4 maps a tile row is one image.
-            for (var row = 0; SmallMaps && row < count; row += 16)
+            for (var row = 0; small && row < count; row += 16)
             {
                 TransformInputSmall(c, first + row, Math.Min(16, count - row), transformed + c * FusedLd + row,
-                    (long)inC * FusedLd);
+                    (long)inC * FusedLd, 0);
             }
 
-            for (var row = 0; !SmallMaps && row < count; row++)
+            for (var row = 0; !small && row < count; row++)
             {
                 var (image, th) = Math.DivRem(first + row, tilesH);
                 InputTileRow(source + ((long)image * inC + c) * inH * inW, th,
@@ -363,13 +364,13 @@ internal sealed unsafe partial class WinogradConv : IParallelJob
             {
                 var k = k0 + r;
                 var add = bias == null ? 0f : bias[k];
-                for (var row = 0; SmallMaps && row < count; row += 16)
+                for (var row = 0; small && row < count; row += 16)
                 {
-                    TransformOutputSmall(products + r * FusedLd + row, WinogradProducts.Rows * FusedLd, k,
+                    TransformOutputSmall(products + r * FusedLd + row, WinogradProducts.Rows * FusedLd, 0, k,
                         first + row, Math.Min(16, count - row));
                 }
 
-                for (var row = 0; !SmallMaps && row < count; row++)
+                for (var row = 0; !small && row < count; row++)
                 {
                     var (image, th) = Math.DivRem(first + row, tilesH);
                     OutputTileRow(products + r * FusedLd + row * tilesW, WinogradProducts.Rows * FusedLd,
