@@ -13,9 +13,10 @@ internal interface IRowCount
 /// <summary>
 /// The 36 products of the Winograd convolution, one register tile at a time: M = U V for up to 14 output channels
 /// by 32 tiles, over all the input channels. U comes packed by the kernel transform, 14 output channels side by
-/// side (in a line of 16) for each input channel, so a step of the sum reads 14 consecutive floats of U and two vectors of one row
-/// of V, which is used where the input transform left it (no packing of either operand). Each element of M is one
-/// chain of fused multiply-adds over the input channels in order, whichever thread runs the tile.
+/// side (in a line of 16) for each input channel, so a step of the sum reads 14 consecutive floats of U and two
+/// vectors of one row of V, which is used where the input transform left it (no packing of either operand). Each
+/// element of M is one chain of fused multiply-adds over the input channels in order, whichever thread runs the
+/// tile.
 /// </summary>
 internal static unsafe class WinogradProducts
 {
