@@ -42,6 +42,18 @@ public sealed unsafe class WinogradOracleTests
         { 1, 9, 3, 10, 12, 1, 2, 0, 1 },
         { 3, 64, 8, 8, 64, 1, 1, 1, 1 },
         { 1, 12, 33, 34, 16, 1, 1, 1, 1 },
+        // Many input channels: the forward pass takes the three team-wide phases, the backward data pass the fused
+        // per-block pipeline; then the other way round.
+        { 3, 150, 7, 6, 20, 1, 1, 1, 1 },
+        { 2, 20, 9, 5, 150, 1, 0, 2, 1 },
+        // 4x4 and 8x8 maps padded by 1 (one or four tiles per image, 16 images per vector), through both paths;
+        // 17 images leave a group of one.
+        { 3, 150, 4, 4, 20, 1, 1, 1, 1 },
+        { 17, 20, 4, 4, 150, 1, 1, 1, 1 },
+        { 17, 150, 8, 8, 20, 1, 1, 1, 1 },
+        { 2, 20, 8, 8, 150, 1, 1, 1, 1 },
+        // Maps wider than 128: a tile row holds more than the fused pipeline's 32 tiles.
+        { 1, 9, 3, 133, 10, 1, 1, 1, 1 },
     };
 
     [Theory]

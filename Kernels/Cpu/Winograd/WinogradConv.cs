@@ -12,10 +12,13 @@ namespace GpuCnn.Kernels.Cpu.Winograd;
 /// of (out channels) x (in channels) x (tiles), 4x fewer multiplies than the direct 3x3 sum. The backward data pass
 /// is the same correlation on dy with the kernel turned by 180 degrees, in and out channels swapped, and padding
 /// 2 - p; the weight gradient is the adjoint, dU[xi] = sum over tiles of (A dy A^T)[xi] (B^T d B)[xi]^T, one GEMM
-/// per point, then dw += G^T dU G. A batch runs in blocks of whole images, in three team-wide phases per block
-/// (input transform over channels, one GEMM per transform point, output transform over channels), so that each
-/// output element is made by the same arithmetic whichever thread takes which item: results are bitwise the same
-/// for any thread count.
+/// per point, then dw += G^T dU G. The kernels are transformed first, packed as the products read them. Forward
+/// and backward data then run, where a block's transformed input fits a worker's cache, as one fused pipeline per
+/// block of up to 32 tiles (input transform, the 36 products, output transform, all by one worker, so V and M never
+/// go through memory); otherwise, and for the weight gradient, a batch runs in blocks of whole images in three
+/// team-wide phases per block (input transform over channels, one product per transform point, output transform
+/// over channels). Either way the blocks follow from the shapes alone and each output element is made by the same
+/// arithmetic whichever thread takes which item: results are bitwise the same for any thread count.
 /// </summary>
 /// <remarks>
 /// Rounding: the transforms scale values by up to 8 (A), 5 (B) and mix in 1/6, 1/12, 1/24 (G), so the error is
@@ -24,7 +27,7 @@ namespace GpuCnn.Kernels.Cpu.Winograd;
 /// kernels are made on every call: the weights change after every optimizer step, and the backward data pass needs
 /// those of the turned kernel, so a cache would serve only repeated forward passes.
 /// </remarks>
-internal sealed unsafe class WinogradConv : IParallelJob
+internal sealed unsafe partial class WinogradConv : IParallelJob
 {
     private const int Points = 36;
 
@@ -43,7 +46,8 @@ internal sealed unsafe class WinogradConv : IParallelJob
     private Phase phase;
     private int inC, outC, inH, inW, outH, outW, padTop, padLeft;
     private int tilesH, tilesW, tilesPerImage, rowLd, stagingLd, ldI, ldT;
-    private int blockImages, blockTiles, chunk, workerFloats;
+    private int blockImages, blockTiles, chunk, workerFloats, rowBlocks, rowsPerBlock, tileRows, transformFloats;
+    private long pointU;
     private bool backwardData;
     private float* source;
     private float* destination;
@@ -73,6 +77,7 @@ internal sealed unsafe class WinogradConv : IParallelJob
         OutputGradient,
         GradientProducts,
         FilterGradient,
+        Fused,
     }
 
     /// <summary>Whether the forward pass of <paramref name="g"/> runs here.</summary>
@@ -149,11 +154,22 @@ internal sealed unsafe class WinogradConv : IParallelJob
         switch (phase)
         {
             case Phase.Filter:
-                TransformFilters(index * chunk, Math.Min(outC, (index + 1) * chunk), worker);
+                TransformFilters(index, worker);
                 break;
             case Phase.Input:
                 for (int c = index * chunk, end = Math.Min(inC, c + chunk); c < end; c++)
                 {
+                    if (SmallSide != 0)
+                    {
+                        for (var image = 0; image < blockImages; image += 16)
+                        {
+                            TransformInputSmall(c, image, Math.Min(16, blockImages - image), v + (long)c * ldT + image,
+                                (long)inC * ldT, blockImages);
+                        }
+
+                        continue;
+                    }
+
                     for (var image = 0; image < blockImages; image++)
                     {
                         TransformInput(image, c, worker);
@@ -162,12 +178,22 @@ internal sealed unsafe class WinogradConv : IParallelJob
 
                 break;
             case Phase.Products:
-                CpuGemm.Sgemm(false, false, outC, blockTiles, inC, 1f, u + (long)index * outC * ldI, ldI,
-                    v + (long)index * inC * ldT, ldT, 0f, m + (long)index * outC * ldT, ldT, parallel: false);
+                Products(index);
                 break;
             case Phase.Output:
                 for (int k = index * chunk, end = Math.Min(outC, k + chunk); k < end; k++)
                 {
+                    if (SmallSide != 0)
+                    {
+                        for (var image = 0; image < blockImages; image += 16)
+                        {
+                            TransformOutputSmall(m + (long)k * ldT + image, (long)outC * ldT, blockImages, k, image,
+                                Math.Min(16, blockImages - image));
+                        }
+
+                        continue;
+                    }
+
                     for (var image = 0; image < blockImages; image++)
                     {
                         TransformOutput(image, k, worker);
@@ -178,6 +204,17 @@ internal sealed unsafe class WinogradConv : IParallelJob
             case Phase.OutputGradient:
                 for (int k = index * chunk, end = Math.Min(outC, k + chunk); k < end; k++)
                 {
+                    if (SmallSide != 0)
+                    {
+                        for (var image = 0; image < blockImages; image += 16)
+                        {
+                            TransformOutputGradientSmall(k, image, Math.Min(16, blockImages - image),
+                                m + (long)k * ldT + image, (long)outC * ldT, blockImages);
+                        }
+
+                        continue;
+                    }
+
                     for (var image = 0; image < blockImages; image++)
                     {
                         TransformOutputGradient(image, k, worker);
@@ -189,6 +226,9 @@ internal sealed unsafe class WinogradConv : IParallelJob
                 CpuGemm.Sgemm(false, true, outC, inC, blockTiles, 1f, m + (long)index * outC * ldT, ldT,
                     v + (long)index * inC * ldT, ldT, gemmBeta, u + (long)index * outC * ldI, ldI, parallel: false);
                 break;
+            case Phase.Fused:
+                Fused(index, worker);
+                break;
             default:
                 for (int k = index * chunk, end = Math.Min(outC, k + chunk); k < end; k++)
                 {
@@ -196,6 +236,25 @@ internal sealed unsafe class WinogradConv : IParallelJob
                 }
 
                 break;
+        }
+    }
+
+    // M[xi] = U[xi] V[xi] for one transform point, a block of 14 output channels at a time against all the block's
+    // tiles, 32 at a time: the block's packed U (14 * inC floats) stays in L1 while V[xi] streams from L2.
+    private void Products(int point)
+    {
+        var packed = u + (long)point * pointU;
+        var transformed = v + (long)point * inC * ldT;
+        var products = m + (long)point * outC * ldT;
+        for (var first = 0; first < outC; first += WinogradProducts.Rows)
+        {
+            var rows = Math.Min(WinogradProducts.Rows, outC - first);
+            var a = packed + (long)first / WinogradProducts.Rows * WinogradProducts.Stride * inC;
+            var c = products + (long)first * ldT;
+            for (var j = 0; j < blockTiles; j += WinogradProducts.Columns)
+            {
+                WinogradProducts.Tile(rows, inC, a, transformed + j, ldT, c + j, ldT);
+            }
         }
     }
 
@@ -214,14 +273,23 @@ internal sealed unsafe class WinogradConv : IParallelJob
         rowLd = RoundUp(4 * tilesW + 32, 16);
         stagingLd = 4 * RoundUp(tilesW, Lanes);
         ldI = RoundUp(inC, 16);
+        rowBlocks = (outC + WinogradProducts.Rows - 1) / WinogradProducts.Rows;
+        pointU = (long)rowBlocks * WinogradProducts.Stride * inC;
     }
 
     private void Run(int n, float* input, float* w, float* b, float* output)
     {
-        var imagesPerBlock = PrepareBlocks(n);
         weight = w;
         bias = b;
-        RunPhase(Phase.Filter, outC);
+        if (FusedFits())
+        {
+            RunFused(n, input, output);
+            return;
+        }
+
+        var imagesPerBlock = PrepareBlocks(n);
+        phase = Phase.Filter;
+        workers.Run(this, rowBlocks);
         for (var first = 0; first < n; first += imagesPerBlock)
         {
             SetBlock(first, Math.Min(imagesPerBlock, n - first), input, output);
@@ -232,6 +300,92 @@ internal sealed unsafe class WinogradConv : IParallelJob
         }
     }
 
+    // Whether a block's transformed input, V[xi][c][0..FusedLd), stays in a worker's share of L2 beside the
+    // transformed kernels it meets, and a block of whole tile rows fits the products' 32 tiles.
+    private bool FusedFits() => (long)Points * inC * FusedLd * sizeof(float) <= FusedBytes && tilesW <= 32;
+
+    // The fused pipeline: each item is a block of whole tile rows (up to 32 tiles, across images), which one worker
+    // takes through all three steps, input transform, the 36 products and the output transform, so the block's V
+    // and M never leave its caches. Blocks are fixed by the shapes, not by the workers.
+    private void RunFused(int n, float* input, float* output)
+    {
+        rowsPerBlock = WinogradProducts.Columns / tilesW;
+        tileRows = n * tilesH;
+        transformFloats = 12 * rowLd + 4 * stagingLd + 24 * Lanes;
+        var fusedFloats = transformFloats + 16 + Points * (inC + WinogradProducts.Rows) * FusedLd;
+        workerFloats = Math.Max(fusedFloats, 9 * 16 * inC);
+        scratch.Reserve(workerFloats);
+        u = Align(scratch.Shared(0, (int)(Points * pointU) + 16));
+        source = input;
+        destination = output;
+        phase = Phase.Filter;
+        workers.Run(this, rowBlocks);
+        phase = Phase.Fused;
+        workers.Run(this, (tileRows + rowsPerBlock - 1) / rowsPerBlock);
+    }
+
+    private void Fused(int block, int worker)
+    {
+        var rows = Worker(worker);
+        var transformed = Align(rows + transformFloats);
+        var products = transformed + Points * inC * FusedLd;
+        var first = block * rowsPerBlock;
+        var count = Math.Min(rowsPerBlock, tileRows - first);
+        var small = SmallSide == 4;
+        for (var c = 0; c < inC; c++)
+        {
+            // On 4x4 maps a tile row is one image.
+            for (var row = 0; small && row < count; row += 16)
+            {
+                TransformInputSmall(c, first + row, Math.Min(16, count - row), transformed + c * FusedLd + row,
+                    (long)inC * FusedLd, 0);
+            }
+
+            for (var row = 0; !small && row < count; row++)
+            {
+                var (image, th) = Math.DivRem(first + row, tilesH);
+                InputTileRow(source + ((long)image * inC + c) * inH * inW, th,
+                    transformed + c * FusedLd + row * tilesW, (long)inC * FusedLd, rows);
+            }
+        }
+
+        for (var k0 = 0; k0 < outC; k0 += WinogradProducts.Rows)
+        {
+            var kernels = Math.Min(WinogradProducts.Rows, outC - k0);
+            for (var point = 0; point < Points; point++)
+            {
+                WinogradProducts.Tile(kernels, inC,
+                    u + point * pointU + (long)k0 / WinogradProducts.Rows * WinogradProducts.Stride * inC,
+                    transformed + point * inC * FusedLd, FusedLd,
+                    products + point * WinogradProducts.Rows * FusedLd, FusedLd);
+            }
+
+            for (var r = 0; r < kernels; r++)
+            {
+                var k = k0 + r;
+                var add = bias == null ? 0f : bias[k];
+                for (var row = 0; small && row < count; row += 16)
+                {
+                    TransformOutputSmall(products + r * FusedLd + row, WinogradProducts.Rows * FusedLd, 0, k,
+                        first + row, Math.Min(16, count - row));
+                }
+
+                for (var row = 0; !small && row < count; row++)
+                {
+                    var (image, th) = Math.DivRem(first + row, tilesH);
+                    OutputTileRow(products + r * FusedLd + row * tilesW, WinogradProducts.Rows * FusedLd,
+                        destination + ((long)image * outC + k) * outH * outW, th, add, rows + 12 * rowLd);
+                }
+            }
+        }
+    }
+
+    // Floats per row of a fused block's V and M: 32 tiles, the 8-tile transform groups' overrun, 64-byte rows.
+    private const int FusedLd = 48;
+
+    // A worker's V in the fused pipeline; the transformed kernels stream through L2 beside it.
+    private const long FusedBytes = 1L << 20;
+
     // Sizes the blocks of images and the scratch; returns the images per block.
     private int PrepareBlocks(int n)
     {
@@ -240,19 +394,16 @@ internal sealed unsafe class WinogradConv : IParallelJob
         var blocks = (n + imagesPerBlock - 1) / imagesPerBlock;
         imagesPerBlock = (n + blocks - 1) / blocks;
 
-        // Stores of a group of 8 tiles may run 7 columns past the block's last tile; a row stride that is a
-        // multiple of 4 KiB would map every row of a GEMM panel to the same cache set.
-        ldT = RoundUp(imagesPerBlock * tilesPerImage + Lanes, 16);
-        if (ldT % 1024 == 0)
-        {
-            ldT += 16;
-        }
+        // The products read and write whole groups of 32 tiles, and stores of a group of 8 tiles in the transforms
+        // may run 7 columns past the block's last tile; the odd multiple of 16 keeps the row stride off multiples
+        // of 4 KiB, which would map every row of V to the same cache set.
+        ldT = RoundUp(imagesPerBlock * tilesPerImage, WinogradProducts.Columns) + 16;
 
         // Per worker: six padded input rows and their transform, four output rows and the 24 half-transformed
         // output vectors; or, in the first phase, the staged 3x3 kernels of an item's output channels.
-        workerFloats = Math.Max(12 * rowLd + 4 * stagingLd + 24 * Lanes, 9 * ChunkOf(outC) * ldI);
+        workerFloats = Math.Max(12 * rowLd + 4 * stagingLd + 24 * Lanes, 9 * 16 * inC);
         scratch.Reserve(workerFloats);
-        u = scratch.Shared(0, Points * outC * ldI);
+        u = Align(scratch.Shared(0, (int)Math.Max(Points * pointU, (long)Points * outC * ldI) + 16));
         v = scratch.Shared(1, Points * inC * ldT);
         m = scratch.Shared(2, Points * outC * ldT);
         return imagesPerBlock;
@@ -280,83 +431,69 @@ internal sealed unsafe class WinogradConv : IParallelJob
     private float* Worker(int worker) => scratch.ForWorker(worker, workerFloats);
 
     // U[xi, o, i] = (G k G^T)[xi] for the kernel k joining input channel i to output channel o: w[o, i] forward,
-    // w[i, o] turned by 180 degrees for the backward data pass. The item's kernels are first staged tap-major
-    // (reading w in its own order, which for the backward pass is across o), then transformed 16 inputs at a time.
-    private void TransformFilters(int first, int end, int worker)
+    // w[i, o] turned by 180 degrees for the backward data pass. An item is one block of 14 output channels, the
+    // rows of one register tile of the products: its kernels are staged tap-major with the 14 channels in the lanes
+    // (lanes 14 and 15 zero), transformed 16 lanes at a time, and stored packed as the products read them,
+    // U[xi][block][i][0..16): whole aligned vectors, so each step of the products reads one cache line of U.
+    private void TransformFilters(int block, int worker)
     {
         var staged = Worker(worker);
-        var rowsPerOutput = 9 * ldI;
+        var first = block * WinogradProducts.Rows;
+        var rows = Math.Min(WinogradProducts.Rows, outC - first);
         if (!backwardData)
         {
-            for (var o = first; o < end; o++)
+            for (var r = 0; r < rows; r++)
             {
-                var kernel = weight + (long)o * inC * 9;
-                var target = staged + (o - first) * rowsPerOutput;
-                for (var i = 0; i < inC; i++)
+                var kernel = weight + (long)(first + r) * inC * 9;
+                for (var t = 0; t < 9 * inC; t++)
                 {
-                    for (var tap = 0; tap < 9; tap++)
-                    {
-                        target[tap * ldI + i] = kernel[i * 9 + tap];
-                    }
+                    staged[t * 16 + r] = kernel[t];
                 }
             }
         }
         else
         {
-            // Eight output channels at a time: 72 staged rows are written side by side, few enough to stay in L1.
-            for (var o8 = first; o8 < end; o8 += 8)
+            // The block's kernels of one input channel lie side by side in w: read them in order.
+            for (var i = 0; i < inC; i++)
             {
-                var o8End = Math.Min(end, o8 + 8);
-                for (var i = 0; i < inC; i++)
+                var kernels = weight + ((long)i * outC + first) * 9;
+                var target = staged + i * 9 * 16;
+                for (var r = 0; r < rows; r++)
                 {
-                    var kernels = weight + ((long)i * outC + o8) * 9;
-                    for (var o = o8; o < o8End; o++)
+                    for (var tap = 0; tap < 9; tap++)
                     {
-                        var target = staged + (o - first) * rowsPerOutput + i;
-                        for (var tap = 0; tap < 9; tap++)
-                        {
-                            target[tap * ldI] = kernels[(o - o8) * 9 + 8 - tap];
-                        }
+                        target[tap * 16 + r] = kernels[r * 9 + 8 - tap];
                     }
                 }
             }
         }
 
-        for (var o = first; o < end; o++)
+        // Lanes past the block's channels are never stored; zero them so that no stale value is computed on.
+        for (var r = rows; r < 16; r++)
         {
-            var target = staged + (o - first) * rowsPerOutput;
-            for (var tap = 0; tap < 9; tap++)
+            for (var t = 0; t < 9 * inC; t++)
             {
-                for (var i = inC; i < ldI; i++)
-                {
-                    target[tap * ldI + i] = 0f;
-                }
+                staged[t * 16 + r] = 0f;
             }
-
-            TransformFilter(target, u + (long)o * ldI);
         }
-    }
 
-    private void TransformFilter(float* staged, float* target)
-    {
-        var plane = (long)outC * ldI;
-        for (var i = 0; i < ldI; i += 16)
+        var target0 = u + (long)block * WinogradProducts.Stride * inC;
+        for (var i = 0; i < inC; i++)
         {
-            var s = staged + i;
+            var s = staged + i * 9 * 16;
             Vector512<float> t00, t01, t02, t03, t04, t05, t10, t11, t12, t13, t14, t15, t20, t21, t22, t23, t24, t25;
-            FilterColumn(Load(s), Load(s + 3 * ldI), Load(s + 6 * ldI), out t00, out t01, out t02, out t03, out t04,
-                out t05);
-            FilterColumn(Load(s + ldI), Load(s + 4 * ldI), Load(s + 7 * ldI), out t10, out t11, out t12, out t13,
-                out t14, out t15);
-            FilterColumn(Load(s + 2 * ldI), Load(s + 5 * ldI), Load(s + 8 * ldI), out t20, out t21, out t22,
-                out t23, out t24, out t25);
-            var d = target + i;
-            FilterRow(t00, t10, t20, d, plane);
-            FilterRow(t01, t11, t21, d + 6 * plane, plane);
-            FilterRow(t02, t12, t22, d + 12 * plane, plane);
-            FilterRow(t03, t13, t23, d + 18 * plane, plane);
-            FilterRow(t04, t14, t24, d + 24 * plane, plane);
-            FilterRow(t05, t15, t25, d + 30 * plane, plane);
+            FilterColumn(Load(s), Load(s + 48), Load(s + 96), out t00, out t01, out t02, out t03, out t04, out t05);
+            FilterColumn(Load(s + 16), Load(s + 64), Load(s + 112), out t10, out t11, out t12, out t13, out t14,
+                out t15);
+            FilterColumn(Load(s + 32), Load(s + 80), Load(s + 128), out t20, out t21, out t22, out t23, out t24,
+                out t25);
+            var d = target0 + i * WinogradProducts.Stride;
+            FilterRow(t00, t10, t20, d, pointU);
+            FilterRow(t01, t11, t21, d + 6 * pointU, pointU);
+            FilterRow(t02, t12, t22, d + 12 * pointU, pointU);
+            FilterRow(t03, t13, t23, d + 18 * pointU, pointU);
+            FilterRow(t04, t14, t24, d + 24 * pointU, pointU);
+            FilterRow(t05, t15, t25, d + 30 * pointU, pointU);
         }
     }
 
@@ -390,67 +527,70 @@ internal sealed unsafe class WinogradConv : IParallelJob
         Store(r5, d + 5 * plane);
     }
 
-    // V[xi, c, tile] = (B^T d B)[xi] for every tile of one image's channel: rows first, across the whole width in
-    // 16-wide vectors; then columns, 8 tiles at a time after picking every 4th column out of the transformed rows.
+    // V[xi, c, tile] = (B^T d B)[xi] for every tile of one image's channel.
     private void TransformInput(int image, int c, int worker)
     {
-        var rows = Worker(worker);
-        var transformed = rows + 6 * rowLd;
         var plane = source + ((long)image * inC + c) * inH * inW;
-        var pointStride = (long)inC * ldT;
         var target = v + (long)c * ldT + image * tilesPerImage;
         for (var th = 0; th < tilesH; th++)
         {
-            for (var i = 0; i < 6; i++)
-            {
-                var row = rows + i * rowLd;
-                for (var col = 0; col < rowLd; col += 16)
-                {
-                    Store(Vector512<float>.Zero, row + col);
-                }
+            InputTileRow(plane, th, target + th * tilesW, (long)inC * ldT, Worker(worker));
+        }
+    }
 
-                var r = th * 4 - padTop + i;
-                if ((uint)r < (uint)inH)
-                {
-                    Move(plane + (long)r * inW, row + padLeft, inW, 0f, accumulate: false);
-                }
-            }
-
+    // The tiles of tile row th of one channel's plane, to d[xi * pointStride + tw]: rows first, across the whole
+    // width in 16-wide vectors; then columns, 8 tiles at a time after picking every 4th column out of the
+    // transformed rows. NOTE: a group past the row's last tile stores up to 7 columns past it, into the next tile
+    // row's columns (written later) or into slack after the last tile, so no mask is needed.
+    private void InputTileRow(float* plane, int th, float* d, long pointStride, float* rows)
+    {
+        var transformed = rows + 6 * rowLd;
+        for (var i = 0; i < 6; i++)
+        {
+            var row = rows + i * rowLd;
             for (var col = 0; col < rowLd; col += 16)
             {
-                var s = rows + col;
-                InputTransform(Load(s), Load(s + rowLd), Load(s + 2 * rowLd), Load(s + 3 * rowLd),
-                    Load(s + 4 * rowLd), Load(s + 5 * rowLd), out var t0, out var t1, out var t2, out var t3,
-                    out var t4, out var t5);
-                var d = transformed + col;
-                Store(t0, d);
-                Store(t1, d + rowLd);
-                Store(t2, d + 2 * rowLd);
-                Store(t3, d + 3 * rowLd);
-                Store(t4, d + 4 * rowLd);
-                Store(t5, d + 5 * rowLd);
+                Store(Vector512<float>.Zero, row + col);
             }
 
-            // NOTE: a group past the row's last tile stores into the next tile row's columns (written later) or
-            // into the slack after the block's last tile, so no mask is needed.
-            for (var j0 = 0; j0 < tilesW; j0 += Lanes)
+            var r = th * 4 - padTop + i;
+            if ((uint)r < (uint)inH)
             {
-                var d = target + th * tilesW + j0;
-                for (var i = 0; i < 6; i++)
-                {
-                    var s = transformed + i * rowLd + 4 * j0;
-                    Vector512<float> lo = Load(s), hi = Load(s + 16), lo4 = Load(s + 4), hi4 = Load(s + 20);
-                    InputTransform(Pick(lo, hi, 0), Pick(lo, hi, 1), Pick(lo, hi, 2), Pick(lo, hi, 3),
-                        Pick(lo4, hi4, 0), Pick(lo4, hi4, 1), out var q0, out var q1, out var q2, out var q3,
-                        out var q4, out var q5);
-                    var point = d + 6 * i * pointStride;
-                    q0.Store(point);
-                    q1.Store(point + pointStride);
-                    q2.Store(point + 2 * pointStride);
-                    q3.Store(point + 3 * pointStride);
-                    q4.Store(point + 4 * pointStride);
-                    q5.Store(point + 5 * pointStride);
-                }
+                Move(plane + (long)r * inW, row + padLeft, inW, 0f, accumulate: false);
+            }
+        }
+
+        for (var col = 0; col < rowLd; col += 16)
+        {
+            var s = rows + col;
+            InputTransform(Load(s), Load(s + rowLd), Load(s + 2 * rowLd), Load(s + 3 * rowLd),
+                Load(s + 4 * rowLd), Load(s + 5 * rowLd), out var t0, out var t1, out var t2, out var t3,
+                out var t4, out var t5);
+            var t = transformed + col;
+            Store(t0, t);
+            Store(t1, t + rowLd);
+            Store(t2, t + 2 * rowLd);
+            Store(t3, t + 3 * rowLd);
+            Store(t4, t + 4 * rowLd);
+            Store(t5, t + 5 * rowLd);
+        }
+
+        for (var j0 = 0; j0 < tilesW; j0 += Lanes)
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                var s = transformed + i * rowLd + 4 * j0;
+                Vector512<float> lo = Load(s), hi = Load(s + 16), lo4 = Load(s + 4), hi4 = Load(s + 20);
+                InputTransform(Pick(lo, hi, 0), Pick(lo, hi, 1), Pick(lo, hi, 2), Pick(lo, hi, 3),
+                    Pick(lo4, hi4, 0), Pick(lo4, hi4, 1), out var q0, out var q1, out var q2, out var q3,
+                    out var q4, out var q5);
+                var point = d + j0 + 6 * i * pointStride;
+                q0.Store(point);
+                q1.Store(point + pointStride);
+                q2.Store(point + 2 * pointStride);
+                q3.Store(point + 3 * pointStride);
+                q4.Store(point + 4 * pointStride);
+                q5.Store(point + 5 * pointStride);
             }
         }
     }
@@ -515,51 +655,54 @@ internal sealed unsafe class WinogradConv : IParallelJob
         y3 = d1 + d2 * 8f + m5;
     }
 
-    // One output channel of one image from M[xi, k, tile]: columns of each tile group first, then rows; the four
-    // output rows of a tile row are assembled 8 tiles at a time and then added or copied to the output.
+    // One output channel of one image from M[xi, k, tile].
     private void TransformOutput(int image, int k, int worker)
     {
-        var scratchBase = Worker(worker) + 12 * rowLd;
-        var staging = scratchBase;
-        var half = (Vector256<float>*)(scratchBase + 4 * stagingLd);
-        var pointStride = (long)outC * ldT;
         var products = m + (long)k * ldT + image * tilesPerImage;
         var plane = destination + ((long)image * outC + k) * outH * outW;
         var add = bias == null ? 0f : bias[k];
         for (var th = 0; th < tilesH; th++)
         {
-            for (var j0 = 0; j0 < tilesW; j0 += Lanes)
-            {
-                var s = products + th * tilesW + j0;
-                for (var i = 0; i < 6; i++)
-                {
-                    var p = s + 6 * i * pointStride;
-                    OutputTransform(Vector256.Load(p), Vector256.Load(p + pointStride),
-                        Vector256.Load(p + 2 * pointStride), Vector256.Load(p + 3 * pointStride),
-                        Vector256.Load(p + 4 * pointStride), Vector256.Load(p + 5 * pointStride),
-                        out half[i * 4], out half[i * 4 + 1], out half[i * 4 + 2], out half[i * 4 + 3]);
-                }
+            OutputTileRow(products + th * tilesW, (long)outC * ldT, plane, th, add, Worker(worker) + 12 * rowLd);
+        }
+    }
 
-                Vector256<float> r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33;
-                OutputTransform(half[0], half[4], half[8], half[12], half[16], half[20], out r00, out r10, out r20,
-                    out r30);
-                OutputTransform(half[1], half[5], half[9], half[13], half[17], half[21], out r01, out r11, out r21,
-                    out r31);
-                OutputTransform(half[2], half[6], half[10], half[14], half[18], half[22], out r02, out r12, out r22,
-                    out r32);
-                OutputTransform(half[3], half[7], half[11], half[15], half[19], half[23], out r03, out r13, out r23,
-                    out r33);
-                var d = staging + 4 * j0;
-                StoreRow(r00, r01, r02, r03, d);
-                StoreRow(r10, r11, r12, r13, d + stagingLd);
-                StoreRow(r20, r21, r22, r23, d + 2 * stagingLd);
-                StoreRow(r30, r31, r32, r33, d + 3 * stagingLd);
+    // Tile row th of one output channel's plane from s[xi * pointStride + tw]: columns of each group of 8 tiles
+    // first, then rows; the four output rows are assembled 8 tiles at a time and then added or copied to the plane.
+    private void OutputTileRow(float* s, long pointStride, float* plane, int th, float add, float* scratchBase)
+    {
+        var staging = scratchBase;
+        var half = (Vector256<float>*)(scratchBase + 4 * stagingLd);
+        for (var j0 = 0; j0 < tilesW; j0 += Lanes)
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                var p = s + j0 + 6 * i * pointStride;
+                OutputTransform(Vector256.Load(p), Vector256.Load(p + pointStride),
+                    Vector256.Load(p + 2 * pointStride), Vector256.Load(p + 3 * pointStride),
+                    Vector256.Load(p + 4 * pointStride), Vector256.Load(p + 5 * pointStride),
+                    out half[i * 4], out half[i * 4 + 1], out half[i * 4 + 2], out half[i * 4 + 3]);
             }
 
-            for (var a = 0; a < 4 && th * 4 + a < outH; a++)
-            {
-                Move(staging + a * stagingLd, plane + (long)(th * 4 + a) * outW, outW, add, backwardData);
-            }
+            Vector256<float> r00, r01, r02, r03, r10, r11, r12, r13, r20, r21, r22, r23, r30, r31, r32, r33;
+            OutputTransform(half[0], half[4], half[8], half[12], half[16], half[20], out r00, out r10, out r20,
+                out r30);
+            OutputTransform(half[1], half[5], half[9], half[13], half[17], half[21], out r01, out r11, out r21,
+                out r31);
+            OutputTransform(half[2], half[6], half[10], half[14], half[18], half[22], out r02, out r12, out r22,
+                out r32);
+            OutputTransform(half[3], half[7], half[11], half[15], half[19], half[23], out r03, out r13, out r23,
+                out r33);
+            var d = staging + 4 * j0;
+            StoreRow(r00, r01, r02, r03, d);
+            StoreRow(r10, r11, r12, r13, d + stagingLd);
+            StoreRow(r20, r21, r22, r23, d + 2 * stagingLd);
+            StoreRow(r30, r31, r32, r33, d + 3 * stagingLd);
+        }
+
+        for (var a = 0; a < 4 && th * 4 + a < outH; a++)
+        {
+            Move(staging + a * stagingLd, plane + (long)(th * 4 + a) * outW, outW, add, backwardData);
         }
     }
 
@@ -814,6 +957,9 @@ internal sealed unsafe class WinogradConv : IParallelJob
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(Vector512<float> value, float* p) => value.Store(p);
+
+    // The next 64-byte boundary: packed rows of U and the fused block's rows then fill whole cache lines.
+    private static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 }
