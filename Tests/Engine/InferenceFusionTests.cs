@@ -30,7 +30,7 @@ public sealed class InferenceFusionTests : IDisposable
         var r = g.BatchNorm2d(g.Conv2d(h, 23, 3, 2, 1, bias: false, name: "conv2"), name: "bn2");
         var s = g.Conv2d(x, 23, 1, 2, name: "shortcut");
         var y = g.Relu(g.Add(r, s));
-        y = g.Relu(g.Conv2d(y, 37, 3, padding: 1, name: "conv3"));
+        y = g.Relu(g.Conv2d(y, 67, 3, padding: 1, name: "conv3"));
         var tail = g.BatchNorm2d(g.Conv2d(y, 40, 3, 2, 1, bias: false, name: "conv4"), name: "bn4");
         var output = g.Linear(g.Flatten(g.GlobalAvgPool2d(tail)), 10, name: "fc");
         var net = g.Build(output, acc, maxBatch: 3, seed: (ulong)seed);
@@ -161,13 +161,23 @@ public sealed class InferenceFusionTests : IDisposable
         foreach (var batch in new[] { 1, 3 })
         {
             net.Forward(input, batch);
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            for (var i = 0; i < 5; i++)
+
+            // As in AllocationTests: the best of a few windows, since the runtime may allocate now and then on any
+            // thread (tiered compilation); a pass that allocated would do so in every window.
+            var windows = new long[4];
+            for (var w = 0; w < windows.Length; w++)
             {
-                net.Forward(input, batch);
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                for (var i = 0; i < 5; i++)
+                {
+                    net.Forward(input, batch);
+                }
+
+                windows[w] = GC.GetAllocatedBytesForCurrentThread() - before;
             }
 
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.True(windows.Min() == 0, $"batch {batch}: bytes per window of five passes: " +
+                string.Join(", ", windows));
         }
     }
 
