@@ -193,7 +193,7 @@ public sealed partial class Network : IDisposable
     public void Eval() => IsTraining = false;
 
     /// <summary>The device buffer holding a node's output for the last forward pass.</summary>
-    public DeviceBuffer OutputOf(Node node) => Resolve(node).Output;
+    public DeviceBuffer OutputOf(Node node) => Materialized(Resolve(node)).Output;
 
     /// <summary>The device buffer holding a node's output gradient, if it has one.</summary>
     public DeviceBuffer? GradOf(Node node) => Resolve(node).Grad;
@@ -231,6 +231,11 @@ public sealed partial class Network : IDisposable
             context.StepSeed = seed * 0xD1B54A32D192ED03UL + trainingSteps;
         }
 
+        if (ForwardFused())
+        {
+            return;
+        }
+
         for (var i = 1; i < schedule.Count; i++)
         {
             var start = forwardTicks is null ? 0 : Timestamp();
@@ -256,6 +261,8 @@ public sealed partial class Network : IDisposable
         {
             throw new InvalidOperationException($"Node '{from.Name}' has no gradient: nothing before it learns.");
         }
+
+        MaterializeFused();
 
         foreach (var slot in gradientSlots)
         {

@@ -71,6 +71,7 @@ namespace GpuCnn.Kernels.Cpu
         private Conv2dCpu? conv;
         private Conv2dDirect? direct;
         private WinogradConv? winograd;
+        private Conv2dFewPixels? fewPixels;
 
         // Made on first use, so the op needs no line in the constructor; an accelerator that never runs it holds none.
         // The im2col and direct kernels never run at the same time, so they share one scratch.
@@ -82,21 +83,34 @@ namespace GpuCnn.Kernels.Cpu
 
         private WinogradConv WinogradKernel => winograd ??= new WinogradConv(workers);
 
+        private Conv2dFewPixels FewPixelsKernel => fewPixels ??= new Conv2dFewPixels(workers, ConvScratch);
+
         /// <inheritdoc />
         protected override void Conv2dForwardCore(
-            in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? b, DeviceBuffer y)
+            in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? b, DeviceBuffer y) =>
+            Conv2dForward(g, x, w, y, ConvEpilogue.BiasOnly(PtrOrNull(b)));
+
+        // y = after(conv(x, w)): kernels that cannot apply the epilogue as they write get a pass over y after them.
+        private void Conv2dForward(
+            in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer y, in ConvEpilogue after)
         {
             if (WinogradConv.SuitsForward(g))
             {
-                WinogradKernel.Forward(g, Ptr(x), Ptr(w), PtrOrNull(b), Ptr(y));
+                WinogradKernel.Forward(g, Ptr(x), Ptr(w), after.Bias, Ptr(y));
+                NormalizeAfter(g, Ptr(y), after);
+            }
+            else if (Conv2dFewPixels.Fits(g))
+            {
+                FewPixelsKernel.Forward(g, Ptr(x), Ptr(w), Ptr(y), after);
             }
             else if (Conv2dDirect.Fits(g))
             {
-                DirectKernel.Forward(g, Ptr(x), Ptr(w), PtrOrNull(b), Ptr(y));
+                DirectKernel.Forward(g, Ptr(x), Ptr(w), after.Bias, Ptr(y));
+                NormalizeAfter(g, Ptr(y), after);
             }
             else
             {
-                ConvKernel.Forward(g, Ptr(x), Ptr(w), PtrOrNull(b), Ptr(y));
+                ConvKernel.Forward(g, Ptr(x), Ptr(w), Ptr(y), after);
             }
         }
 
@@ -247,6 +261,7 @@ namespace GpuCnn.Kernels.Ops
         private int partialLength;
         private int partitions;
         private int imagesPerItem;
+        private ConvEpilogue epilogue;
 
         // Columns a work item's GEMM should have at least: below this the 32-wide register tile runs mostly empty.
         private const int TargetColumns = 512;
@@ -264,10 +279,12 @@ namespace GpuCnn.Kernels.Ops
             BackwardFilter,
         }
 
-        // x:(N,C,H,W) w:(K,C/G,R,S) b:(K)? y:(N,K,P,Q)
-        public void Forward(in Conv2dGeometry geometry, float* input, float* weight, float* bias, float* output)
+        // x:(N,C,H,W) w:(K,C/G,R,S) y:(N,K,P,Q) = epilogue(conv(x, w)), the epilogue adding the bias if any.
+        public void Forward(in Conv2dGeometry geometry, float* input, float* weight, float* output,
+            in ConvEpilogue after)
         {
-            Set(Mode.Forward, geometry, input, weight, bias, output);
+            Set(Mode.Forward, geometry, input, weight, after.Bias, output);
+            epilogue = after;
             workers.Run(this, Items);
         }
 
@@ -405,12 +422,9 @@ namespace GpuCnn.Kernels.Ops
                 }
             }
 
-            if (b != null)
+            for (var i = 0; i < count; i++)
             {
-                for (var i = 0; i < count; i++)
-                {
-                    AddBias(y + (long)(first + i) * g.K * pq);
-                }
+                ApplyEpilogue(y + (long)(first + i) * g.K * pq, 0, g.K);
             }
         }
 
@@ -467,13 +481,18 @@ namespace GpuCnn.Kernels.Ops
             }
         }
 
-        // One image's output (K, P, Q) += b per channel.
-        private void AddBias(float* output)
+        // Channels [k0, k1) of one image's output (K, P, Q) through the epilogue (the bias at least, if any).
+        private void ApplyEpilogue(float* output, int k0, int k1)
         {
-            var pq = g.P * g.Q;
-            for (var k = 0; k < g.K; k++)
+            if (!epilogue.Any)
             {
-                AddScalar(output + (long)k * pq, b[k], pq);
+                return;
+            }
+
+            var pq = g.P * g.Q;
+            for (var k = k0; k < k1; k++)
+            {
+                epilogue.ApplyRow(output + (long)k * pq, pq, k);
             }
         }
 
@@ -519,10 +538,7 @@ namespace GpuCnn.Kernels.Ops
                     output + (long)group * kg * pq, pq, parallel: false);
             }
 
-            if (b != null)
-            {
-                AddBias(output);
-            }
+            ApplyEpilogue(output, 0, g.K);
         }
 
         private void BackwardDataImage(int n, int worker)
@@ -694,10 +710,6 @@ namespace GpuCnn.Kernels.Ops
             System.Numerics.Tensors.TensorPrimitives.Add(
                 new ReadOnlySpan<float>(source, count), new ReadOnlySpan<float>(destination, count),
                 new Span<float>(destination, count));
-
-        private static void AddScalar(float* destination, float value, int count) =>
-            System.Numerics.Tensors.TensorPrimitives.Add(
-                new ReadOnlySpan<float>(destination, count), value, new Span<float>(destination, count));
 
         private static float Sum(float* source, int count) =>
             System.Numerics.Tensors.TensorPrimitives.Sum(new ReadOnlySpan<float>(source, count));
