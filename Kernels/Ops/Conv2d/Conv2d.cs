@@ -11,6 +11,14 @@ namespace GpuCnn.Kernels
         /// <summary>y = conv(x, w) + b. x:(N,C,H,W) w:(K,C/G,R,S) b:(K) or null y:(N,K,P,Q).</summary>
         public void Conv2dForward(in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? b, DeviceBuffer y)
         {
+            CheckConv2dForward(g, x, w, b, y);
+            Conv2dForwardCore(g, x, w, b, y);
+        }
+
+        // The checks every forward entry point makes: the geometry, and each buffer long enough for it.
+        private void CheckConv2dForward(in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? b,
+            DeviceBuffer y)
+        {
             g.Validate();
             CheckRange(x, 0, g.InputLength, nameof(x));
             CheckRange(w, 0, g.WeightLength, nameof(w));
@@ -20,7 +28,6 @@ namespace GpuCnn.Kernels
             }
 
             CheckRange(y, 0, g.OutputLength, nameof(y));
-            Conv2dForwardCore(g, x, w, b, y);
         }
 
         /// <summary>dx += conv_transpose(dy, w). dy:(N,K,P,Q) w:(K,C/G,R,S) dx:(N,C,H,W).</summary>

@@ -16,15 +16,7 @@ namespace GpuCnn.Kernels
         public void Conv2dForwardNormalized(in Conv2dGeometry g, DeviceBuffer x, DeviceBuffer w, DeviceBuffer? b,
             in InferenceBatchNorm? norm, bool relu, DeviceBuffer y)
         {
-            g.Validate();
-            CheckRange(x, 0, g.InputLength, nameof(x));
-            CheckRange(w, 0, g.WeightLength, nameof(w));
-            if (b is not null)
-            {
-                CheckRange(b, 0, g.K, nameof(b));
-            }
-
-            CheckRange(y, 0, g.OutputLength, nameof(y));
+            CheckConv2dForward(g, x, w, b, y);
             if (norm is { } n)
             {
                 if (!(n.Eps > 0))
