@@ -87,7 +87,9 @@ public static unsafe class CpuGemm
         }
         else
         {
-            job.Split = split;
+            bool share = split.SplitColumns && split.Parts > 1
+                && GemmDriver.PrepareSharedA(job.SharedA, transA, transB, m, n, k);
+            job.Split = split with { SharedA = share ? job.SharedA : null };
             job.Team!.Run(job, split.Parts);
         }
     }
@@ -136,6 +138,9 @@ public static unsafe class CpuGemm
     /// </summary>
     internal readonly record struct GemmSplit(Problem P, bool SplitColumns, int Extent, int Chunk, int Parts)
     {
+        /// <summary>Packed A shared by the column blocks, or null to pack per thread.</summary>
+        public SharedPackA? SharedA { get; init; }
+
         public static GemmSplit Plan(in Problem p, int threads)
         {
             bool splitColumns = p.N >= p.M;
@@ -155,7 +160,7 @@ public static unsafe class CpuGemm
             {
                 b += P.TransB ? (nint)start * P.Ldb : start;
                 GemmDriver.Run(P.TransA, P.TransB, P.M, size, P.K, P.Alpha, a, P.Lda, b, P.Ldb, P.Beta,
-                    c + start, P.Ldc);
+                    c + start, P.Ldc, SharedA);
             }
             else
             {
@@ -220,6 +225,7 @@ internal sealed class GemmJob : IParallelJob
 {
     public CpuWorkers? Team;
     public CpuGemm.GemmSplit Split;
+    public readonly SharedPackA SharedA = new();
 
     public void Run(int index, int worker) => Split.RunPart(index);
 }

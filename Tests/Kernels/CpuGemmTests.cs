@@ -129,6 +129,45 @@ public class CpuGemmTests
     }
 
     [Fact]
+    public unsafe void TeamProductsSharingPackedAAreBitwiseTheSerialOnes()
+    {
+        // Through a worker team the column blocks share one packed copy of A, packed by whichever thread reaches
+        // each block first. Shapes alternate on one job so every call must tell its own blocks from the stale
+        // ones of the last call; three and four workers give ragged column shares.
+        var shapes = new (int M, int N, int K, bool TransA, bool TransB)[]
+        {
+            (300, 700, 1500, false, false), (129, 470, 530, true, false), (300, 700, 1500, false, true),
+            (461, 933, 2500, true, true), (129, 470, 530, true, false), (40, 3000, 70, false, false),
+        };
+        foreach (int workers in new[] { 2, 3, 4 })
+        {
+            using var team = new CpuWorkers(workers);
+            var job = new GemmJob();
+            foreach (var (m, n, k, transA, transB) in shapes)
+            {
+                var rng = new Random(m * 7 + n + k + workers);
+                var a = new float[m * k];
+                var b = new float[k * n];
+                for (int i = 0; i < a.Length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1);
+                for (int i = 0; i < b.Length; i++) b[i] = (float)(rng.NextDouble() * 2 - 1);
+                var serial = new float[m * n];
+                var shared = new float[m * n];
+                for (int i = 0; i < serial.Length; i++) serial[i] = shared[i] = (float)rng.NextDouble();
+                int lda = transA ? m : k, ldb = transB ? k : n;
+                CpuGemm.Sgemm(transA, transB, m, n, k, 0.75f, a, lda, b, ldb, 0.5f, serial, n, false);
+                fixed (float* pa = a)
+                fixed (float* pb = b)
+                fixed (float* pc = shared)
+                {
+                    CpuGemm.Sgemm(transA, transB, m, n, k, 0.75f, pa, lda, pb, ldb, 0.5f, pc, n, team, job);
+                }
+
+                Assert.True(serial.AsSpan().SequenceEqual(shared), $"{workers} workers, {m}x{n}x{k} {transA}/{transB}");
+            }
+        }
+    }
+
+    [Fact]
     public void SingleThreadedCallsDoNotAllocate()
     {
         // Packing scratch is per thread and reused, so once warm a call allocates nothing on the managed heap.

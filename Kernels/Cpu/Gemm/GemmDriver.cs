@@ -70,11 +70,15 @@ internal static unsafe class GemmDriver
     [ThreadStatic] private static float[]? threadPackA;
     [ThreadStatic] private static float[]? threadPackB;
 
-    /// <summary>C = alpha * op(A) * op(B) + beta * C on the calling thread. Requires m, n, k &gt; 0.</summary>
+    /// <summary>
+    /// C = alpha * op(A) * op(B) + beta * C on the calling thread. Requires m, n, k &gt; 0. With
+    /// <paramref name="sharedA"/> (prepared by <see cref="PrepareSharedA"/> for this m and k) the packed blocks
+    /// of A come from there, packed by whichever thread reaches each first.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(
         bool transA, bool transB, int m, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb,
-        float beta, float* c, nint ldc)
+        float beta, float* c, nint ldc, SharedPackA? sharedA = null)
     {
         if (Isa == GemmIsa.Avx512 && !transA && transB && PreferDot(m, n, k))
         {
@@ -117,7 +121,16 @@ internal static unsafe class GemmDriver
                 {
                     int mc = Math.Min(Mc, m - ic);
                     float* aBlock = transA ? a + pc * lda + ic : a + ic * lda + pc;
-                    GemmPacking.PackA(transA, aBlock, lda, mc, kc, mr, packA);
+                    float* blockA = packA;
+                    if (sharedA is null)
+                    {
+                        GemmPacking.PackA(transA, aBlock, lda, mc, kc, mr, packA);
+                    }
+                    else
+                    {
+                        int index = pc / kcMax * ((m + Mc - 1) / Mc) + ic / Mc;
+                        blockA = sharedA.Block(index, transA, aBlock, lda, mc, kc, mr);
+                    }
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);
@@ -143,7 +156,7 @@ internal static unsafe class GemmDriver
                         for (int ir = 0; ir < mc;)
                         {
                             int rows = GemmPacking.StripRows(mc - ir, mr);
-                            Tile(rows, kc, packA + (nint)ir * kc, rows, bStrip, bStep, cStrip + ir * ldc, ldc,
+                            Tile(rows, kc, blockA + (nint)ir * kc, rows, bStrip, bStep, cStrip + ir * ldc, ldc,
                                 alpha, betaSlice, cols);
                             ir += rows;
                         }
@@ -151,6 +164,19 @@ internal static unsafe class GemmDriver
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Sizes <paramref name="shared"/> for the A blocks of an m x k product that <see cref="Run"/> would pack,
+    /// or returns false where <see cref="Run"/> packs no A blocks or they would not fit.
+    /// </summary>
+    public static bool PrepareSharedA(SharedPackA shared, bool transA, bool transB, int m, int n, int k)
+    {
+        if (Isa == GemmIsa.Avx512 && !transA && transB && PreferDot(m, n, k)) return false;
+        int slices = (k + Kc - 1) / Kc;
+        int kcMax = (k + slices - 1) / slices;
+        int mcMax = RoundUp(Math.Min(Mc, m), Mr);
+        return shared.Prepare(slices * ((m + Mc - 1) / Mc), mcMax * kcMax + 16);
     }
 
     /// <summary>
