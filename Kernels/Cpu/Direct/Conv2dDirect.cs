@@ -137,15 +137,7 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
         chunk = Math.Clamp(ChunkFloats / planeLength, Math.Min(MinChunk, perPartition), perPartition);
         scratch.Reserve(chunk * planeLength);
         workers.Run(this, partitions);
-        for (var part = 0; part < partitions; part++)
-        {
-            var partial = partials + (long)part * partialLength;
-            Add(partial, dw, g.WeightLength);
-            if (db != null)
-            {
-                Add(partial + g.WeightLength, db, g.K);
-            }
-        }
+        PartialSums.AddInto(partials, partitions, partialLength, dw, g.WeightLength, db, g.K);
     }
 
     public void Run(int index, int worker)
@@ -618,7 +610,7 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
                     var dy = dOutput + (n + i) * outputImage;
                     for (var k = 0; k < channelsOut; k++)
                     {
-                        partial[taps * channelsOut + k] += Sum(dy + k * pq, (int)pq);
+                        partial[taps * channelsOut + k] += PartialSums.Sum(dy + k * pq, (int)pq);
                     }
                 }
             }
@@ -810,11 +802,4 @@ internal sealed unsafe class Conv2dDirect : IParallelJob
     private static Vector512<float> LaneMask(int lanes) =>
         Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(lanes)).AsSingle();
 
-    private static void Add(float* source, float* destination, int count) =>
-        System.Numerics.Tensors.TensorPrimitives.Add(
-            new ReadOnlySpan<float>(source, count), new ReadOnlySpan<float>(destination, count),
-            new Span<float>(destination, count));
-
-    private static float Sum(float* source, int count) =>
-        System.Numerics.Tensors.TensorPrimitives.Sum(new ReadOnlySpan<float>(source, count));
 }

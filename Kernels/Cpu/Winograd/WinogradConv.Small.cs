@@ -52,13 +52,8 @@ internal sealed unsafe partial class WinogradConv
             {
                 InputTransform(t[b], t[6 + b], t[12 + b], t[18 + b], t[24 + b], t[30 + b], out var q0, out var q1,
                     out var q2, out var q3, out var q4, out var q5);
-                var d = target + tile * tileStride + b * pointStride;
-                StoreLanes(q0, d, count);
-                StoreLanes(q1, d + 6 * pointStride, count);
-                StoreLanes(q2, d + 12 * pointStride, count);
-                StoreLanes(q3, d + 18 * pointStride, count);
-                StoreLanes(q4, d + 24 * pointStride, count);
-                StoreLanes(q5, d + 30 * pointStride, count);
+                StoreColumn(q0, q1, q2, q3, q4, q5, target + tile * tileStride + b * pointStride, pointStride,
+                    count);
             }
         }
     }
@@ -139,13 +134,8 @@ internal sealed unsafe partial class WinogradConv
             {
                 AdjointOutput(z[b], z[6 + b], z[12 + b], z[18 + b], out var q0, out var q1, out var q2, out var q3,
                     out var q4, out var q5);
-                var d = target + tile * tileStride + b * pointStride;
-                StoreLanes(q0, d, count);
-                StoreLanes(q1, d + 6 * pointStride, count);
-                StoreLanes(q2, d + 12 * pointStride, count);
-                StoreLanes(q3, d + 18 * pointStride, count);
-                StoreLanes(q4, d + 24 * pointStride, count);
-                StoreLanes(q5, d + 30 * pointStride, count);
+                StoreColumn(q0, q1, q2, q3, q4, q5, target + tile * tileStride + b * pointStride, pointStride,
+                    count);
             }
         }
     }
@@ -165,6 +155,19 @@ internal sealed unsafe partial class WinogradConv
 
             Transpose(p + q);
         }
+    }
+
+    // Column b of a tile's 6x6 transformed points, rows 0..5 (points b, 6 + b, ..., 30 + b), from d on.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreColumn(Vector512<float> q0, Vector512<float> q1, Vector512<float> q2,
+        Vector512<float> q3, Vector512<float> q4, Vector512<float> q5, float* d, long pointStride, int count)
+    {
+        StoreLanes(q0, d, count);
+        StoreLanes(q1, d + 6 * pointStride, count);
+        StoreLanes(q2, d + 12 * pointStride, count);
+        StoreLanes(q3, d + 18 * pointStride, count);
+        StoreLanes(q4, d + 24 * pointStride, count);
+        StoreLanes(q5, d + 30 * pointStride, count);
     }
 
     // The first count lanes of value to d: a ragged group of images must not overwrite the next tile's columns.

@@ -313,15 +313,7 @@ namespace GpuCnn.Kernels.Ops
             partialLength = g.WeightLength + g.K;
             dWorkers = scratch.Shared(0, partialLength * partitions);
             workers.Run(this, partitions);
-            for (var part = 0; part < partitions; part++)
-            {
-                var partial = dWorkers + (long)part * partialLength;
-                Add(partial, w, g.WeightLength);
-                if (b != null)
-                {
-                    Add(partial + g.WeightLength, b, g.K);
-                }
-            }
+            PartialSums.AddInto(dWorkers, partitions, partialLength, w, g.WeightLength, b, g.K);
         }
 
         public void Run(int n, int worker)
@@ -509,7 +501,7 @@ namespace GpuCnn.Kernels.Ops
             var pq = g.P * g.Q;
             for (var k = 0; k < g.K; k++)
             {
-                dBias[k] += Sum(dOutput + (long)k * pq, pq);
+                dBias[k] += PartialSums.Sum(dOutput + (long)k * pq, pq);
             }
         }
 
@@ -687,7 +679,7 @@ namespace GpuCnn.Kernels.Ops
                             var src = row + p * Q;
                             if (g.StrideW == 1)
                             {
-                                Add(src + q0, dst + q0, q1 - q0);
+                                PartialSums.Add(src + q0, dst + q0, q1 - q0);
                             }
                             else
                             {
@@ -712,13 +704,5 @@ namespace GpuCnn.Kernels.Ops
             var last = g.W - 1 - offset;
             q1 = last < 0 ? 0 : Math.Min(g.Q, last / sw + 1);
         }
-
-        private static void Add(float* source, float* destination, int count) =>
-            System.Numerics.Tensors.TensorPrimitives.Add(
-                new ReadOnlySpan<float>(source, count), new ReadOnlySpan<float>(destination, count),
-                new Span<float>(destination, count));
-
-        private static float Sum(float* source, int count) =>
-            System.Numerics.Tensors.TensorPrimitives.Sum(new ReadOnlySpan<float>(source, count));
     }
 }
