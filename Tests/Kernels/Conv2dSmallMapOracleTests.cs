@@ -12,9 +12,9 @@ namespace GpuCnn.Tests.Kernels;
 /// The CPU's convolution for small output maps of a few images (<see cref="Conv2dSmallMap"/>) against the
 /// double-precision oracle, on shapes that break its 6-channel x 4-vector tile and its 16-lane vectors: 8x8, 16x16,
 /// 7x9 and 15x13 inputs, channel counts that are not multiples of 16 or 6, batch 1 and 3 (an image's pixels not a
-/// whole number of vectors), stride 1 and 2, padding 0, 1 and asymmetric, 1x1 kernels and dilation. Each output is
-/// one chain of C*R*S fused multiply-adds plus the bias, so it lies within (C*R*S + 1) * 2^-24 * (sum |x||w| + |b|)
-/// of the exact value (the classic bound of a float sum).
+/// whole number of vectors), stride 1, 2 and 3, padding 0, 1 and asymmetric, 1x1 kernels, dilation and rows wider
+/// than a vector. Each output is one chain of C*R*S fused multiply-adds plus the bias, so it lies within
+/// (C*R*S + 1) * 2^-24 * (sum |x||w| + |b|) of the exact value (the classic bound of a float sum).
 /// </summary>
 public sealed unsafe class Conv2dSmallMapOracleTests
 {
@@ -34,6 +34,9 @@ public sealed unsafe class Conv2dSmallMapOracleTests
         new Conv2dGeometry(3, 130, 8, 8, 7, 1, 1),
         new Conv2dGeometry(1, 40, 9, 9, 9, 3, 3, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2, DilationH: 2,
             DilationW: 2),
+        new Conv2dGeometry(1, 30, 16, 16, 7, 3, 3, StrideH: 3, StrideW: 3, PadTop: 1, PadLeft: 1, PadBottom: 1,
+            PadRight: 1),
+        new Conv2dGeometry(1, 9, 20, 21, 6, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
     };
 
     [Theory]

@@ -18,6 +18,8 @@ namespace GpuCnn.Kernels.Cpu.Direct;
 /// Each output is one chain of multiply-adds over the taps in their stored order whichever item or thread makes
 /// it, so results do not depend on the thread count.
 /// </summary>
+/// <remarks>Every method is compiled fully optimised at its first call: a batch-1 forward pass runs each layer
+/// once, and under tiered compilation the gather ran as unoptimised code for its first 30 calls.</remarks>
 internal sealed unsafe class Conv2dSmallMap : IParallelJob
 {
     private const int Lanes = 16;
@@ -98,6 +100,7 @@ internal sealed unsafe class Conv2dSmallMap : IParallelJob
         workers.Run(this, channelTiles);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(int index, int worker)
     {
         if (gathering)
@@ -123,7 +126,9 @@ internal sealed unsafe class Conv2dSmallMap : IParallelJob
     }
 
     // Panel rows (c, r, s) for every image: row[n * vectorsPerImage * 16 + p * Q + q] = x[n, c, ih, iw], zero
-    // outside the input and in each image's tail up to whole vectors.
+    // outside the input and in each image's tail up to whole vectors. Stride 1 and 2 take 16 outputs of a row at a
+    // time, from one or two loads masked to the input's columns (lanes over the padding read nothing and give 0).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Gather(int c)
     {
         // Locals, not fields: the stores through the panel would otherwise make the JIT reload every size.
@@ -132,17 +137,15 @@ internal sealed unsafe class Conv2dSmallMap : IParallelJob
         int dilationH = g.DilationH, dilationW = g.DilationW, images = g.N, pq = outH * outW;
         int imageColumns = vectorsPerImage * Lanes;
         long imageStride = (long)g.C * height * width;
+        var indices = Vector512<int>.Indices;
+        var even = indices * 2;
+        var values = stackalloc float[Lanes];
         var row = panel + (long)c * kernelH * kernelW * ldp;
         for (var r = 0; r < kernelH; r++)
         {
             for (var s = 0; s < kernelW; s++, row += ldp)
             {
                 var left = s * dilationW - padLeft;
-                // The output columns q whose input column q * strideW + left lies inside [0, width).
-                var q0 = left >= 0 ? 0 : Math.Min(outW, (-left + strideW - 1) / strideW);
-                var last = width - 1 - left;
-                var q1 = last < 0 ? 0 : Math.Min(outW, last / strideW + 1);
-                q1 = Math.Max(q0, q1);
                 for (var n = 0; n < images; n++)
                 {
                     var plane = x + n * imageStride + (long)c * height * width;
@@ -150,33 +153,52 @@ internal sealed unsafe class Conv2dSmallMap : IParallelJob
                     for (var p = 0; p < outH; p++, dst += outW)
                     {
                         var ih = p * strideH - padTop + r * dilationH;
-                        if ((uint)ih >= (uint)height)
+                        var line = plane + (long)ih * width + left;
+                        for (var q0 = 0; q0 < outW; q0 += Lanes)
                         {
-                            new Span<float>(dst, outW).Clear();
-                            continue;
-                        }
-
-                        var src = plane + (long)ih * width + left;
-                        for (var q = 0; q < q0; q++)
-                        {
-                            dst[q] = 0f;
-                        }
-
-                        if (strideW == 1)
-                        {
-                            new ReadOnlySpan<float>(src + q0, q1 - q0).CopyTo(new Span<float>(dst + q0, q1 - q0));
-                        }
-                        else
-                        {
-                            for (var q = q0; q < q1; q++)
+                            var lanes = Vector512.LessThan(indices, Vector512.Create(outW - q0)).AsSingle();
+                            Vector512<float> value;
+                            if ((uint)ih >= (uint)height)
                             {
-                                dst[q] = src[q * strideW];
+                                value = Vector512<float>.Zero;
                             }
-                        }
+                            else if (strideW <= 2)
+                            {
+                                // Input columns left + strideW * q0 + e for e in [0, 16 * strideW): load those inside
+                                // the row, then keep every strideW-th.
+                                var first = left + strideW * q0;
+                                var start = Vector512.Create(-first);
+                                var end = Vector512.Create(width - first);
+                                var inside = (Vector512.GreaterThanOrEqual(indices, start) &
+                                    Vector512.LessThan(indices, end)).AsSingle();
+                                var low = Avx512F.MaskLoad(line + strideW * q0, inside, Vector512<float>.Zero);
+                                if (strideW == 1)
+                                {
+                                    value = low;
+                                }
+                                else
+                                {
+                                    var upper = indices + Vector512.Create(Lanes);
+                                    inside = (Vector512.GreaterThanOrEqual(upper, start) &
+                                        Vector512.LessThan(upper, end)).AsSingle();
+                                    var high = Avx512F.MaskLoad(line + strideW * q0 + Lanes, inside,
+                                        Vector512<float>.Zero);
+                                    value = Avx512F.PermuteVar16x32x2(low, even, high);
+                                }
+                            }
+                            else
+                            {
+                                var count = Math.Min(Lanes, outW - q0);
+                                for (var q = 0; q < count; q++)
+                                {
+                                    var iw = left + (q0 + q) * strideW;
+                                    values[q] = (uint)iw < (uint)width ? line[(q0 + q) * strideW] : 0f;
+                                }
 
-                        for (var q = q1; q < outW; q++)
-                        {
-                            dst[q] = 0f;
+                                value = Vector512.Load(values);
+                            }
+
+                            Avx512F.MaskStore(dst + q0, lanes, value);
                         }
                     }
 
@@ -190,6 +212,7 @@ internal sealed unsafe class Conv2dSmallMap : IParallelJob
 
     // Tile (r, v) of sums, 16 lanes at sums + (r * TileVectors + v) * 16, through the epilogue into y: vector
     // v0 + v is vector (v0 + v) % vectorsPerImage of image (v0 + v) / vectorsPerImage.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Store(int k0, int rows, int v0, int count, float* sums)
     {
         int pq = g.P * g.Q, channels = g.K;
