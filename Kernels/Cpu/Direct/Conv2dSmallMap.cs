@@ -26,14 +26,21 @@ internal sealed unsafe class Conv2dSmallMap : IParallelJob
     private const int TileRows = 6;
     private const int TileVectors = 4;
 
-    // Bytes of panel at most: it is swept once per block of output channels and should stay in each core's L2.
+    // Bytes of panel at most: it is swept once per block of output channels and should stay in each core's L2
+    // (measured: 2 images of 16x16 maps of 128 channels, a 2.4 MB panel, took 1.7 ms here against 1.25 through
+    // im2col).
     private const long MaxPanelBytes = 3L << 19;
 
-    // Fewer taps than this leave the tile's sums too short to pay for the gather (measured on ResNet's 1x1
-    // downsampling).
+    // Fewer taps than this make sums so short that the gather costs about as much as the multiply-adds; ResNet's
+    // 1x1 downsampling at batch 1 (64 and 128 taps) still gains here (about 0.045 ms against 0.06 through im2col).
     private const int MinTaps = 64;
 
-    // Pixel vectors per image below which the few-pixel kernel or the GEMM serve better: 2 vectors, a 5x5 map.
+    // From 4 images on, im2col + GEMM with images shared out between the cores did better (measured: 8x8 maps of
+    // 128 channels, 4 images 0.41 ms against 0.48; 2 and 3 images of 8x8 and 16x16 maps ran 20-35% faster here).
+    private const int MaxImages = 3;
+
+    // Output pixels per image from which this kernel serves: maps of 16 pixels or fewer (4x4) are the few-pixel
+    // kernel's at batch 1.
     private const int MinPixels = 17;
 
     private readonly CpuWorkers workers;
@@ -64,7 +71,7 @@ internal sealed unsafe class Conv2dSmallMap : IParallelJob
     /// <summary>Whether the forward pass of <paramref name="g"/> runs here.</summary>
     public static bool Fits(in Conv2dGeometry g)
     {
-        if (!Enabled || !Avx512F.IsSupported || g.Groups != 1 || g.K < TileRows)
+        if (!Enabled || !Avx512F.IsSupported || g.Groups != 1 || g.K < TileRows || g.N > MaxImages)
         {
             return false;
         }
