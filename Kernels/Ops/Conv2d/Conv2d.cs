@@ -71,7 +71,8 @@ namespace GpuCnn.Kernels
 namespace GpuCnn.Kernels.Cpu
 {
     // The CPU backend's 2-d convolution: the one place that picks the algorithm for a layer shape — Winograd for
-    // 3x3 stride-1 layers where it pays, a direct convolution for layers with few taps per output, else im2col + GEMM.
+    // 3x3 stride-1 layers where it pays, a direct convolution for layers with few taps per output, a gathered panel
+    // for the small maps of one to three images (where im2col would leave a core idle), else im2col + GEMM.
     public sealed unsafe partial class CpuAccelerator
     {
         private CpuScratch? convScratch;
