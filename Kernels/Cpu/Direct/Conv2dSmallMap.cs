@@ -65,7 +65,7 @@ internal sealed unsafe class Conv2dSmallMap : IParallelJob
         this.scratch = scratch;
     }
 
-    /// <summary>Off when GPUCNN_SMALLMAP=0 (for A/B timing); tests set it directly.</summary>
+    /// <summary>Off when GPUCNN_SMALLMAP=0 (for A/B timing): the layers then go to im2col + GEMM as before.</summary>
     public static bool Enabled { get; set; } = Environment.GetEnvironmentVariable("GPUCNN_SMALLMAP") != "0";
 
     /// <summary>Whether the forward pass of <paramref name="g"/> runs here.</summary>
