@@ -53,6 +53,23 @@ internal readonly unsafe struct ConvEpilogue
         return Relu ? Math.Max(sum, 0f) : sum;
     }
 
+    /// <summary>Output channel k's values from 16 raw sums: the same operations as the scalar form.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Apply(Vector512<float> v, int k)
+    {
+        if (Bias != null)
+        {
+            v += Vector512.Create(Bias[k]);
+        }
+
+        if (Scale != null)
+        {
+            v = (v - Vector512.Create(Mean[k])) * Vector512.Create(Scale[k]) + Vector512.Create(Shift[k]);
+        }
+
+        return Relu ? Vector512.Max(v, Vector512<float>.Zero) : v;
+    }
+
     /// <summary>Applies the epilogue in place to <paramref name="count"/> outputs of channel k.</summary>
     public void ApplyRow(float* row, int count, int k)
     {

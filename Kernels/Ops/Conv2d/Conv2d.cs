@@ -71,7 +71,8 @@ namespace GpuCnn.Kernels
 namespace GpuCnn.Kernels.Cpu
 {
     // The CPU backend's 2-d convolution: the one place that picks the algorithm for a layer shape — Winograd for
-    // 3x3 stride-1 layers where it pays, a direct convolution for layers with few taps per output, else im2col + GEMM.
+    // 3x3 stride-1 layers where it pays, a direct convolution for layers with few taps per output, a gathered panel
+    // for the small maps of one to three images (where im2col would leave a core idle), else im2col + GEMM.
     public sealed unsafe partial class CpuAccelerator
     {
         private CpuScratch? convScratch;
@@ -79,6 +80,7 @@ namespace GpuCnn.Kernels.Cpu
         private Conv2dDirect? direct;
         private WinogradConv? winograd;
         private Conv2dFewPixels? fewPixels;
+        private Conv2dSmallMap? smallMap;
 
         // Made on first use, so the op needs no line in the constructor; an accelerator that never runs it holds none.
         // The im2col and direct kernels never run at the same time, so they share one scratch.
@@ -91,6 +93,8 @@ namespace GpuCnn.Kernels.Cpu
         private WinogradConv WinogradKernel => winograd ??= new WinogradConv(workers);
 
         private Conv2dFewPixels FewPixelsKernel => fewPixels ??= new Conv2dFewPixels(workers, ConvScratch);
+
+        private Conv2dSmallMap SmallMapKernel => smallMap ??= new Conv2dSmallMap(workers, ConvScratch);
 
         /// <inheritdoc />
         protected override void Conv2dForwardCore(
@@ -114,6 +118,10 @@ namespace GpuCnn.Kernels.Cpu
             {
                 DirectKernel.Forward(g, Ptr(x), Ptr(w), after.Bias, Ptr(y));
                 NormalizeAfter(g, Ptr(y), after);
+            }
+            else if (Conv2dSmallMap.Fits(g))
+            {
+                SmallMapKernel.Forward(g, Ptr(x), Ptr(w), Ptr(y), after);
             }
             else
             {
