@@ -10,9 +10,11 @@ namespace GpuCnn.Tests.Kernels;
 
 /// <summary>
 /// The CPU's convolution for few output pixels (<see cref="Conv2dFewPixels"/>) and the fused evaluation-mode
-/// convolution + batch norm + ReLU against the double-precision oracle, on shapes that break the 6-channel x
-/// 4-pixel tile and the 16-lane vectors: tap counts that are not multiples of 16, odd channel counts, batch 1 and 3,
-/// stride 2, asymmetric padding and dilation. Each output is a sum of C*R*S products plus the bias, so it lies within
+/// convolution + batch norm + ReLU against the double-precision oracle, on shapes that break both of its tiles (6
+/// channels x 4 pixels of dot products at most 4 pixels, 16 channels x a 16-pixel vector above) and the 16-lane
+/// vectors: tap counts that are not multiples of 16 or of the panel's 256-tap chunks, channel counts that are not
+/// multiples of 6 or 16, maps of 1x1 to 4x4 and 2x3, batch 1 to 3, stride 2, padding 0, 1 and asymmetric, dilation.
+/// Each output is a sum of C*R*S products plus the bias, so it lies within
 /// (C*R*S + 1) * 2^-24 * (sum |x||w| + |b|) of the exact value (the classic bound of a float sum).
 /// </summary>
 public sealed unsafe class Conv2dFewPixelsOracleTests
