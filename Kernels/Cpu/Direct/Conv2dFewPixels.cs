@@ -9,12 +9,26 @@ namespace GpuCnn.Kernels.Cpu.Direct;
 /// Forward convolution for outputs of few pixels and many channels: the deep layers of a network on 32x32 images
 /// run one image at a time (batch-1 inference: 4x4 and 2x2 maps of 512 channels). There im2col + GEMM has 16 or 4
 /// columns for a register tile 32 wide, and it packs the whole weight matrix, 9 MB a layer, to use each weight as
-/// many times. Here each of the N*P*Q (at most <see cref="MaxColumns"/>) output pixels gets its receptive field as
-/// one contiguous row (C*R*S floats, zero padded to whole vectors), and every output is a dot product of that row
-/// with a row of the weights read in place, (K, C*R*S) as stored: a register tile of 6 channels x 4 pixels keeps 24
-/// sums over 16 lanes, so each step loads 6 weight and 4 pixel vectors for 24 fused multiply-adds, the weights
-/// stream through once per 4 pixels and nothing is packed. Both cores share a layer by taking blocks of output
-/// channels. The sums' order depends only on the shape, so results never depend on the thread count.
+/// many times. Here the weights are read in place, (K, C*R*S) as stored, once per call, and nothing is packed.
+/// <para>
+/// More than <see cref="PanelMinColumns"/> output pixels (N*P*Q, at most <see cref="MaxColumns"/>): the receptive
+/// fields are gathered once into a panel of C*R*S rows of 16 lanes, lane j holding pixel j (zero past the last), so
+/// that one vector of sums holds an output channel's 16 pixels and needs no horizontal addition. A tile of 16
+/// channels loads one panel vector per tap and multiplies it by each channel's weight broadcast from memory: 16
+/// fused multiply-adds for 17 loads, against 24 for 10 of the dot-product tile below, but no reductions, no reloaded
+/// partial sums per block of pixels and one weight row per channel instead of one per 4 pixels. The 16 rows are
+/// copied a chunk of 256 taps at a time into 16 KiB of L1 so that the broadcasts address one register plus
+/// constants, and the next chunk's lines are prefetched into L2 one per step, which hides a read from memory behind
+/// the arithmetic (batch-1 VGG's weights, 60 MB, come from memory at each pass, not from L3).
+/// </para>
+/// <para>
+/// At most 4 pixels (2x2 maps at batch 1), where a 16-pixel vector would be three quarters zeros: each pixel gets
+/// its receptive field as one contiguous row (C*R*S floats, zero padded to whole vectors), and every output is a dot
+/// product of that row with a weight row: a register tile of 6 channels x 4 pixels keeps 24 sums over 16 lanes, so
+/// each step loads 6 weight and 4 pixel vectors for 24 fused multiply-adds, with the weights prefetched 1 KiB ahead.
+/// </para>
+/// Both cores share a layer by taking blocks of output channels, contiguous ranges of the weights. The sums' order
+/// depends only on the shape, so results never depend on the thread count.
 /// </summary>
 internal sealed unsafe class Conv2dFewPixels : IParallelJob
 {
@@ -28,10 +42,22 @@ internal sealed unsafe class Conv2dFewPixels : IParallelJob
     // Taps per chunk: 16 columns of it fill 16 KiB of L1, the tile's 6 weight rows 6 KiB.
     private const int ChunkTaps = 256;
 
+    // How far ahead of the dot-product tile its weight rows are prefetched, in floats (1 KiB, 16 lines a row):
+    // 2x2 maps of batch-1 VGG took 0.31 ms against 0.40 without it when the weights came from memory.
+    private const int TilePrefetch = 256;
+
     // Fewer taps than this leave the sums too short to pay for the horizontal additions and the weights small
     // enough for the GEMM's packing to cost little (measured: ResNet's 1x1 downsampling of 256 channels at 4x4 took
-    // 0.33 ms here against 0.15 ms through im2col).
+    // 0.33 ms here against 0.15 ms through im2col, and 0.19 ms on the panel against 0.13).
     private const int MinTaps = 512;
+
+    /// <summary>Pixels over the batch above which the panel of 16-pixel vectors is used.</summary>
+    public const int PanelMinColumns = 4;
+
+    // Output channels of a panel tile (16 vectors of sums and the panel's vector take 17 of the 32 registers) and
+    // taps of a chunk of their weights copied to L1 (16 KiB, beside the panel's 16 KiB for the same taps).
+    private const int PanelRows = 16;
+    private const int PanelChunk = 256;
 
     private readonly CpuWorkers workers;
     private readonly CpuScratch scratch;
@@ -42,6 +68,9 @@ internal sealed unsafe class Conv2dFewPixels : IParallelJob
     private float* fields;
     private ConvEpilogue epilogue;
     private bool gathering;
+    private bool panelMode;
+    private int* offsets;
+    private int channelsPerItem;
     private int taps;
     private int stride;
     private int columns;
@@ -57,7 +86,10 @@ internal sealed unsafe class Conv2dFewPixels : IParallelJob
     }
 
     /// <summary>Off when GPUCNN_FEWPIXELS=0 (for A/B timing); tests set it directly.</summary>
-    public static bool Enabled { get; set; } = Environment.GetEnvironmentVariable("GPUCNN_FEWPIXELS") != "0";
+    public static bool Enabled { get; set; } = EnabledBy(Environment.GetEnvironmentVariable("GPUCNN_FEWPIXELS"));
+
+    /// <summary>Whether the kernel is on for a value of GPUCNN_FEWPIXELS (null when unset).</summary>
+    internal static bool EnabledBy(string? setting) => setting != "0";
 
     /// <summary>Whether the forward pass of <paramref name="g"/> runs here.</summary>
     public static bool Fits(in Conv2dGeometry g) => Enabled && Avx512F.IsSupported && g.Groups == 1 &&
@@ -72,6 +104,13 @@ internal sealed unsafe class Conv2dFewPixels : IParallelJob
         y = output;
         epilogue = after;
         taps = g.C * g.R * g.S;
+        if (g.N * g.P * g.Q > PanelMinColumns)
+        {
+            ForwardPanel();
+            return;
+        }
+
+        panelMode = false;
         stride = (taps + Lanes - 1) / Lanes * Lanes;
         columns = g.N * g.P * g.Q;
         // A vector load that straddles two cache lines costs two. When every weight row starts at the same offset
@@ -98,6 +137,20 @@ internal sealed unsafe class Conv2dFewPixels : IParallelJob
 
     public void Run(int index, int worker)
     {
+        if (panelMode)
+        {
+            if (gathering)
+            {
+                GatherPanel(index);
+            }
+            else
+            {
+                RunPanel(index, worker);
+            }
+
+            return;
+        }
+
         if (gathering)
         {
             Gather(index);
@@ -132,6 +185,200 @@ internal sealed unsafe class Conv2dFewPixels : IParallelJob
 
             Reduce(rows, partial, sums);
             Store(k0, rows, sums);
+        }
+    }
+
+    // y = epilogue(conv(x, w)) through the panel: gather it, then 16 output channels a tile.
+    private void ForwardPanel()
+    {
+        panelMode = true;
+        columns = g.N * g.P * g.Q;
+        var kernelTaps = g.R * g.S;
+        offsets = (int*)scratch.Shared(1, kernelTaps * Lanes);
+        fields = (float*)(((nint)scratch.Shared(0, taps * Lanes + Lanes) + 63) & ~(nint)63);
+        scratch.Reserve(PanelRows * PanelChunk + Lanes);
+
+        // offsets[(r * S + s) * 16 + j]: where column j = (n, p, q) finds its input of kernel tap (r, s) in channel
+        // 0 of x, or -1 where that tap hangs over the padding (and for the lanes past the last column).
+        int pq = g.P * g.Q, image = g.C * g.H * g.W;
+        for (var tap = 0; tap < kernelTaps; tap++)
+        {
+            int r = tap / g.S, s = tap % g.S;
+            for (var j = 0; j < Lanes; j++)
+            {
+                var offset = -1;
+                if (j < columns)
+                {
+                    int n = j / pq, p = j % pq / g.Q, q = j % g.Q;
+                    int ih = p * g.StrideH - g.PadTop + r * g.DilationH;
+                    int iw = q * g.StrideW - g.PadLeft + s * g.DilationW;
+                    if ((uint)ih < (uint)g.H && (uint)iw < (uint)g.W)
+                    {
+                        offset = n * image + ih * g.W + iw;
+                    }
+                }
+
+                offsets[tap * Lanes + j] = offset;
+            }
+        }
+
+        gathering = true;
+        var items = Math.Min(g.C, workers.Count * 4);
+        channelsPerItem = (g.C + items - 1) / items;
+        RunItems((g.C + channelsPerItem - 1) / channelsPerItem);
+
+        rowTiles = (g.K + PanelRows - 1) / PanelRows;
+        items = Math.Min(rowTiles, workers.Count * 4);
+        tilesPerItem = (rowTiles + items - 1) / items;
+        gathering = false;
+        RunItems((rowTiles + tilesPerItem - 1) / tilesPerItem);
+    }
+
+    // The panel's rows of taps (c, r, s) for the item's channels: 16 lanes, one per column.
+    private void GatherPanel(int index)
+    {
+        int plane = g.H * g.W, length = g.R * g.S * Lanes;
+        var table = offsets;
+        var end = Math.Min(g.C, (index + 1) * channelsPerItem);
+        for (var c = index * channelsPerItem; c < end; c++)
+        {
+            var source = x + (long)c * plane;
+            var row = fields + (long)c * length;
+            // Two gathers of 8 lanes a row, the lanes in the padding masked off (AVX2 has them; AVX-512's are not
+            // exposed): 3-7% of a 4x4 layer's time against one lane at a time.
+            for (var i = 0; i < length; i += 8)
+            {
+                var offset = Avx.LoadVector256(table + i);
+                var valid = Avx2.CompareGreaterThan(offset, Vector256<int>.AllBitsSet).AsSingle();
+                Avx2.GatherMaskVector256(Vector256<float>.Zero, source, offset, valid, sizeof(float)).Store(row + i);
+            }
+        }
+    }
+
+    // The item's tiles of 16 output channels, a chunk of taps at a time; rows past K repeat the last row and are
+    // not stored.
+    private void RunPanel(int index, int worker)
+    {
+        var buffer = (float*)(((nint)scratch.ForWorker(worker, PanelRows * PanelChunk + Lanes) + 63) & ~(nint)63);
+        var sums = stackalloc float[PanelRows * Lanes];
+        var end = Math.Min(rowTiles, (index + 1) * tilesPerItem);
+        for (var tile = index * tilesPerItem; tile < end; tile++)
+        {
+            var k0 = tile * PanelRows;
+            new Span<float>(sums, PanelRows * Lanes).Clear();
+            for (var start = 0; start < taps; start += PanelChunk)
+            {
+                var count = Math.Min(PanelChunk, taps - start);
+                CopyChunk(k0, start, count, buffer);
+                var next = start + PanelChunk < taps ? w + (long)k0 * taps + start + PanelChunk
+                    : w + (long)(k0 + PanelRows) * taps;
+                PanelChunkSums(fields + (long)start * Lanes, buffer, count, sums, next, taps);
+            }
+
+            StorePanel(k0, sums);
+        }
+    }
+
+    // sums[r * 16 + j] += buffer[r * PanelChunk + u] * panel[u * 16 + j] over u < count. A method of its own: the
+    // JIT keeps sums that live across a call (the copy) on the stack, and the loop then reloads all 16 every step.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PanelChunkSums(float* panel, float* buffer, int count, float* sums, float* next, nint ldw)
+    {
+        nint u = 0;
+        var s0 = Vector512.Load(sums);
+        var s1 = Vector512.Load(sums + 1 * Lanes);
+        var s2 = Vector512.Load(sums + 2 * Lanes);
+        var s3 = Vector512.Load(sums + 3 * Lanes);
+        var s4 = Vector512.Load(sums + 4 * Lanes);
+        var s5 = Vector512.Load(sums + 5 * Lanes);
+        var s6 = Vector512.Load(sums + 6 * Lanes);
+        var s7 = Vector512.Load(sums + 7 * Lanes);
+        var s8 = Vector512.Load(sums + 8 * Lanes);
+        var s9 = Vector512.Load(sums + 9 * Lanes);
+        var s10 = Vector512.Load(sums + 10 * Lanes);
+        var s11 = Vector512.Load(sums + 11 * Lanes);
+        var s12 = Vector512.Load(sums + 12 * Lanes);
+        var s13 = Vector512.Load(sums + 13 * Lanes);
+        var s14 = Vector512.Load(sums + 14 * Lanes);
+        var s15 = Vector512.Load(sums + 15 * Lanes);
+        var b = buffer;
+        for (var end = panel + (long)count * Lanes; panel < end; panel += Lanes, b++, u++)
+        {
+            // The line of the next chunk's weights that this step's turn comes to, into L2: one prefetch per step
+            // spreads the next 16 KiB over the chunk's 256 steps, far enough ahead to hide a read from memory.
+            Sse.Prefetch1(next + (u >> 4) * ldw + ((u & 15) << 4));
+
+            var v = Vector512.Load(panel);
+            s0 = Avx512F.FusedMultiplyAdd(Vector512.Create(b[0]), v, s0);
+            s1 = Avx512F.FusedMultiplyAdd(Vector512.Create(b[PanelChunk]), v, s1);
+            s2 = Avx512F.FusedMultiplyAdd(Vector512.Create(b[2 * PanelChunk]), v, s2);
+            s3 = Avx512F.FusedMultiplyAdd(Vector512.Create(b[3 * PanelChunk]), v, s3);
+            s4 = Avx512F.FusedMultiplyAdd(Vector512.Create(b[4 * PanelChunk]), v, s4);
+            s5 = Avx512F.FusedMultiplyAdd(Vector512.Create(b[5 * PanelChunk]), v, s5);
+            s6 = Avx512F.FusedMultiplyAdd(Vector512.Create(b[6 * PanelChunk]), v, s6);
+            s7 = Avx512F.FusedMultiplyAdd(Vector512.Create(b[7 * PanelChunk]), v, s7);
+            s8 = Avx512F.FusedMultiplyAdd(Vector512.Create(b[8 * PanelChunk]), v, s8);
+            s9 = Avx512F.FusedMultiplyAdd(Vector512.Create(b[9 * PanelChunk]), v, s9);
+            s10 = Avx512F.FusedMultiplyAdd(Vector512.Create(b[10 * PanelChunk]), v, s10);
+            s11 = Avx512F.FusedMultiplyAdd(Vector512.Create(b[11 * PanelChunk]), v, s11);
+            s12 = Avx512F.FusedMultiplyAdd(Vector512.Create(b[12 * PanelChunk]), v, s12);
+            s13 = Avx512F.FusedMultiplyAdd(Vector512.Create(b[13 * PanelChunk]), v, s13);
+            s14 = Avx512F.FusedMultiplyAdd(Vector512.Create(b[14 * PanelChunk]), v, s14);
+            s15 = Avx512F.FusedMultiplyAdd(Vector512.Create(b[15 * PanelChunk]), v, s15);
+        }
+
+        s0.Store(sums);
+        s1.Store(sums + 1 * Lanes);
+        s2.Store(sums + 2 * Lanes);
+        s3.Store(sums + 3 * Lanes);
+        s4.Store(sums + 4 * Lanes);
+        s5.Store(sums + 5 * Lanes);
+        s6.Store(sums + 6 * Lanes);
+        s7.Store(sums + 7 * Lanes);
+        s8.Store(sums + 8 * Lanes);
+        s9.Store(sums + 9 * Lanes);
+        s10.Store(sums + 10 * Lanes);
+        s11.Store(sums + 11 * Lanes);
+        s12.Store(sums + 12 * Lanes);
+        s13.Store(sums + 13 * Lanes);
+        s14.Store(sums + 14 * Lanes);
+        s15.Store(sums + 15 * Lanes);
+    }
+
+    // buffer[r * PanelChunk + i] = w[k0 + r, start + i] for i < count; rows past K repeat the last one.
+    private void CopyChunk(int k0, int start, int count, float* buffer)
+    {
+        for (var r = 0; r < PanelRows; r++)
+        {
+            var source = w + (long)Math.Min(k0 + r, g.K - 1) * taps + start;
+            var target = buffer + r * PanelChunk;
+            var i = 0;
+            for (; i + Lanes <= count; i += Lanes)
+            {
+                Vector512.Load(source + i).Store(target + i);
+            }
+
+            for (; i < count; i++)
+            {
+                target[i] = source[i];
+            }
+        }
+    }
+
+    // sums[r * 16 + j] -> y[n, k0 + r, p, q] of column j = (n, p, q), through the epilogue.
+    private void StorePanel(int k0, float* sums)
+    {
+        var rows = Math.Min(PanelRows, g.K - k0);
+        var pq = g.P * g.Q;
+        for (var j = 0; j < columns; j++)
+        {
+            int n = j / pq, pixel = j % pq;
+            var output = y + (long)n * g.K * pq + pixel;
+            for (var r = 0; r < rows; r++)
+            {
+                var k = k0 + r;
+                output[(long)k * pq] = epilogue.Apply(sums[r * Lanes + j], k);
+            }
         }
     }
 
@@ -278,8 +525,19 @@ internal sealed unsafe class Conv2dFewPixels : IParallelJob
         if (rows > 4) Load(sums + 4 * RowStep, ref s40, ref s41, ref s42, ref s43, cols);
         if (rows > 5) Load(sums + 5 * RowStep, ref s50, ref s51, ref s52, ref s53, cols);
         Vector512<float> w0 = default, w1 = default, w2 = default, w3 = default, w4 = default, w5 = default;
+        nint ahead = TilePrefetch;
         for (nint i = start; i < stop; i += Lanes)
         {
+            if (!masked && ahead > 0)
+            {
+                Sse.Prefetch0(weights + i + ahead);
+                if (rows > 1) Sse.Prefetch0(weights + ldw + i + ahead);
+                if (rows > 2) Sse.Prefetch0(weights + 2 * ldw + i + ahead);
+                if (rows > 3) Sse.Prefetch0(weights + 3 * ldw + i + ahead);
+                if (rows > 4) Sse.Prefetch0(weights + 4 * ldw + i + ahead);
+                if (rows > 5) Sse.Prefetch0(weights + 5 * ldw + i + ahead);
+            }
+
             w0 = Read(weights + i, masked, mask);
             if (rows > 1) w1 = Read(weights + ldw + i, masked, mask);
             if (rows > 2) w2 = Read(weights + 2 * ldw + i, masked, mask);
