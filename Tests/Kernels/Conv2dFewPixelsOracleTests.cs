@@ -2,6 +2,7 @@ using System.Runtime.Intrinsics.X86;
 using GpuCnn.Kernels;
 using GpuCnn.Kernels.Cpu;
 using GpuCnn.Kernels.Cpu.Direct;
+using GpuCnn.Kernels.Cpu.Winograd;
 using GpuCnn.Kernels.Ops;
 using GpuCnn.Tests.Reference;
 using Xunit;
@@ -122,12 +123,12 @@ public sealed unsafe class Conv2dFewPixelsOracleTests
         Assert.Contains(FewPixelShapes, g => PixelCount(g) <= Conv2dFewPixels.PanelMinColumns);
     }
 
-    // One geometry per algorithm the CPU can pick: few pixels, im2col, Winograd, direct.
+    // One geometry per algorithm the CPU can pick: few pixels, small map, im2col, Winograd, direct.
     public static TheoryData<Conv2dGeometry> Algorithms => new()
     {
         new Conv2dGeometry(1, 64, 4, 4, 71, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
-        new Conv2dGeometry(3, 19, 9, 11, 37, 3, 3, StrideH: 2, StrideW: 2, PadTop: 1, PadLeft: 1, PadBottom: 1,
-            PadRight: 1),
+        SmallMapShape,
+        Im2colShape,
         new Conv2dGeometry(3, 17, 17, 17, 23, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new Conv2dGeometry(3, 3, 12, 17, 21, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new Conv2dGeometry(1, 30, 8, 8, 33, 1, 1),
@@ -135,6 +136,31 @@ public sealed unsafe class Conv2dFewPixelsOracleTests
         new Conv2dGeometry(1, 512, 2, 2, 40, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new Conv2dGeometry(3, 59, 2, 2, 13, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
     };
+
+    // The same layer on three images takes the small-map kernel and on five images im2col + GEMM.
+    private static readonly Conv2dGeometry SmallMapShape = new(3, 19, 9, 11, 37, 3, 3, StrideH: 2, StrideW: 2,
+        PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1);
+
+    private static readonly Conv2dGeometry Im2colShape = SmallMapShape with { N = 5 };
+
+    [Fact]
+    public void TheSmallMapAndIm2colShapesTakeThoseKernels()
+    {
+        if (!Avx512F.IsSupported)
+        {
+            return; // Without AVX-512 neither direct kernel runs and both shapes go to im2col.
+        }
+
+        Assert.True(Conv2dSmallMap.Fits(SmallMapShape));
+        foreach (var g in new[] { SmallMapShape, Im2colShape })
+        {
+            Assert.False(WinogradConv.SuitsForward(g));
+            Assert.False(Conv2dFewPixels.Fits(g));
+            Assert.False(Conv2dDirect.Fits(g));
+        }
+
+        Assert.False(Conv2dSmallMap.Fits(Im2colShape));
+    }
 
     [Theory]
     [MemberData(nameof(Algorithms))]
