@@ -5,6 +5,7 @@ using GpuCnn.Kernels.Cpu.Direct;
 using GpuCnn.Kernels.Ops;
 using GpuCnn.Tests.Reference;
 using Xunit;
+using static GpuCnn.Tests.Kernels.FusedConvolutionChecks;
 
 namespace GpuCnn.Tests.Kernels;
 
@@ -102,95 +103,18 @@ public sealed unsafe class Conv2dSmallMapOracleTests
         }
 
         Assert.True(Conv2dSmallMap.Fits(g), $"{g} should run on the small-map kernel");
-        using var acc = new CpuAccelerator(2);
-        var (x, w, b) = (Upload(acc, RandomTensors.Uniform(g.InputLength, 7)),
-            Upload(acc, RandomTensors.Uniform(g.WeightLength, 8)), Upload(acc, RandomTensors.Uniform(g.K, 9)));
-        var norm = Norm(acc, g.K, 10);
-        var separate = acc.Allocate(g.OutputLength);
-        acc.Conv2dForward(g, x, w, b, separate);
-        acc.BatchNormForwardInference(new BatchNormGeometry(g.N, g.K, g.P * g.Q), separate, norm.Gamma, norm.Beta,
-            norm.RunningMean, norm.RunningVar, norm.Eps, separate);
-        acc.ActivationForward(ActivationKind.Relu, separate, separate, g.OutputLength);
-
-        var fused = acc.Allocate(g.OutputLength);
-        acc.Fill(fused, float.NaN);
-        acc.Conv2dForwardNormalized(g, x, w, b, norm, relu: true, fused);
-
-        var expected = separate.ToArray();
-        Assert.Contains(expected, v => v > 0f);
-        Assert.Contains(expected, v => v == 0f);
-        Assert.Equal(expected, fused.ToArray());
+        FusedConvolutionChecks.AssertFusedWritesWhatTheSeparateKernelsWrite(g, seed: 7);
     }
 
     [Fact]
-    public void FusedConvolutionMatchesTheOracleWithinTheBound()
-    {
-        var g = new Conv2dGeometry(3, 37, 7, 9, 23, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1);
-        using var acc = new CpuAccelerator(2);
-        var (hx, hw) = (RandomTensors.Uniform(g.InputLength, 11), RandomTensors.Uniform(g.WeightLength, 12));
-        var norm = Norm(acc, g.K, 13);
-        var y = acc.Allocate(g.OutputLength);
-        acc.Conv2dForwardNormalized(g, Upload(acc, hx), Upload(acc, hw), null, norm, relu: false, y);
-
-        var (gamma, beta) = (norm.Gamma!.ToArray(), norm.Beta!.ToArray());
-        var (mean, variance) = (norm.RunningMean.ToArray(), norm.RunningVar.ToArray());
-        var conv = ReferenceOps.Conv2dForward(g, hx.ToDouble(), hw.ToDouble(), null);
-        var magnitude = ReferenceOps.Conv2dForward(g, Abs(hx), Abs(hw), null);
-        var actual = y.ToArray();
-        var pq = g.P * g.Q;
-        for (var i = 0; i < actual.Length; i++)
-        {
-            var k = i / pq % g.K;
-            var scale = gamma[k] / Math.Sqrt(variance[k] + norm.Eps);
-            var exact = (conv[i] - mean[k]) * scale + beta[k];
-            // The convolution's bound carried through the scale, plus a few roundings of the affine step.
-            var bound = (g.CPerGroup * g.R * g.S + 4) * Unit *
-                ((magnitude[i] + Math.Abs(mean[k])) * Math.Abs(scale) + Math.Abs(beta[k]) + Math.Abs(exact));
-            Assert.True(Math.Abs(actual[i] - exact) <= bound,
-                $"{g}: output {i} is {actual[i]}, exact {exact}, bound {bound}");
-        }
-    }
+    public void FusedConvolutionMatchesTheOracleWithinTheBound() =>
+        FusedConvolutionChecks.AssertFusedMatchesTheOracle(
+            new Conv2dGeometry(3, 37, 7, 9, 23, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1), seed: 11);
 
     [Fact]
-    public void AWarmFusedForwardAllocatesNothing()
-    {
-        using var acc = new CpuAccelerator(2);
-        var g = new Conv2dGeometry(1, 67, 8, 8, 29, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1);
-        var (x, w) = (Upload(acc, RandomTensors.Uniform(g.InputLength, 14)),
-            Upload(acc, RandomTensors.Uniform(g.WeightLength, 15)));
-        var norm = Norm(acc, g.K, 16);
-        var y = acc.Allocate(g.OutputLength);
-        acc.Conv2dForwardNormalized(g, x, w, null, norm, relu: true, y);
-        var windows = new long[4];
-        for (var window = 0; window < windows.Length; window++)
-        {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            for (var i = 0; i < 5; i++)
-            {
-                acc.Conv2dForwardNormalized(g, x, w, null, norm, relu: true, y);
-            }
-
-            windows[window] = GC.GetAllocatedBytesForCurrentThread() - before;
-        }
-
-        // The best of a few windows: the runtime itself may allocate now and then (tiered compilation).
-        Assert.True(windows.Min() == 0, $"bytes per window of five calls: {string.Join(", ", windows)}");
-    }
-
-    private static InferenceBatchNorm Norm(CpuAccelerator acc, int channels, int seed)
-    {
-        var variance = RandomTensors.Uniform(channels, seed + 3, 0.25f, 2f);
-        return new InferenceBatchNorm(Upload(acc, RandomTensors.Uniform(channels, seed, 0.5f, 1.5f)),
-            Upload(acc, RandomTensors.Uniform(channels, seed + 1, -0.5f, 0.5f)),
-            Upload(acc, RandomTensors.Uniform(channels, seed + 2, -0.5f, 0.5f)), Upload(acc, variance), 1e-5f);
-    }
-
-    private static DeviceBuffer Upload(CpuAccelerator acc, float[] values)
-    {
-        var buffer = acc.Allocate(values.Length);
-        acc.CopyFromHost(values, buffer);
-        return buffer;
-    }
+    public void AWarmFusedForwardAllocatesNothing() =>
+        FusedConvolutionChecks.AssertWarmFusedForwardAllocatesNothing(
+            new Conv2dGeometry(1, 67, 8, 8, 29, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1), seed: 14);
 
     private static float[] Forward(in Conv2dGeometry g, float[] x, float[] w, float[]? b, int threads)
     {
@@ -206,5 +130,4 @@ public sealed unsafe class Conv2dSmallMapOracleTests
         return y;
     }
 
-    private static double[] Abs(float[] values) => Array.ConvertAll(values, v => (double)Math.Abs(v));
 }
