@@ -35,7 +35,7 @@ internal sealed unsafe class Conv2dFewPixels : IParallelJob
     /// <summary>Output pixels over the batch that the kernel takes at most.</summary>
     public const int MaxColumns = 16;
 
-    private const int Lanes = 16;
+    private const int Lanes = MaxColumns; // one vector holds every column, in both tiles
     private const int TileRows = 6;
     private const int TileCols = 4;
 
@@ -365,22 +365,9 @@ internal sealed unsafe class Conv2dFewPixels : IParallelJob
         }
     }
 
-    // sums[r * 16 + j] -> y[n, k0 + r, p, q] of column j = (n, p, q), through the epilogue.
-    private void StorePanel(int k0, float* sums)
-    {
-        var rows = Math.Min(PanelRows, g.K - k0);
-        var pq = g.P * g.Q;
-        for (var j = 0; j < columns; j++)
-        {
-            int n = j / pq, pixel = j % pq;
-            var output = y + (long)n * g.K * pq + pixel;
-            for (var r = 0; r < rows; r++)
-            {
-                var k = k0 + r;
-                output[(long)k * pq] = epilogue.Apply(sums[r * Lanes + j], k);
-            }
-        }
-    }
+    // sums[r * 16 + j] -> y[n, k0 + r, p, q] of column j = (n, p, q): a panel tile's rows are MaxColumns apart, as
+    // the dot-product tile's are.
+    private void StorePanel(int k0, float* sums) => Store(k0, Math.Min(PanelRows, g.K - k0), sums);
 
     private void Edge(int rows, float* weights, int start, int count, float* partial)
     {
