@@ -129,7 +129,9 @@ internal static unsafe class GemmDriver
                     else
                     {
                         int index = pc / kcMax * ((m + Mc - 1) / Mc) + ic / Mc;
-                        blockA = sharedA.Block(index, transA, aBlock, lda, mc, kc, mr);
+                        int nextMc = Math.Max(0, Math.Min(Mc, m - ic - Mc));
+                        float* nextA = transA ? aBlock + Mc : aBlock + Mc * lda;
+                        blockA = sharedA.Block(index, transA, aBlock, lda, mc, kc, mr, nextA, nextMc);
                     }
                     for (int jr = 0; jr < nc; jr += nr)
                     {
