@@ -7,7 +7,8 @@ using GpuCnn.Kernels;
 namespace GpuCnn.Cli;
 
 /// <summary><c>gpucnn bench-gemm</c>: square single-precision GEMM throughput on a device, the median of several
-/// timed runs per size; the last line is JSON for scripts.</summary>
+/// timed runs per size, each run averaging back-to-back products over at least <c>--min-time</c> seconds (the method
+/// of the PyTorch and libtorch peers in Benchmarks/); the last line is JSON for scripts.</summary>
 internal static class BenchGemmCommand
 {
     public static Command Create()
@@ -24,6 +25,12 @@ internal static class BenchGemmCommand
             Description = "Timed runs per size (median reported)",
             DefaultValueFactory = _ => 5,
         }.AtLeast(1);
+        var minTime = new Option<double>("--min-time")
+        {
+            Description = "Seconds each timed run lasts at least: it repeats the product, doubling the count, until " +
+                "then, and reports the average",
+            DefaultValueFactory = _ => 0.2,
+        }.Must(v => v >= 0 && v <= 60, "between 0 and 60 seconds");
         sizes.Validators.Add(result =>
         {
             var values = result.GetValueOrDefault<int[]>() ?? [];
@@ -32,12 +39,16 @@ internal static class BenchGemmCommand
                 result.AddError($"--sizes must be between 1 and 16384 each, got {string.Join(" ", values)}.");
             }
         });
-        var command = new Command("bench-gemm", "Measure GEMM throughput in GFLOP/s") { device, sizes, repeats };
-        command.SetAction(parse => Run(parse.GetValue(device)!, parse.GetValue(sizes)!, parse.GetValue(repeats)));
+        var command = new Command("bench-gemm", "Measure GEMM throughput in GFLOP/s")
+        {
+            device, sizes, repeats, minTime,
+        };
+        command.SetAction(parse => Run(parse.GetValue(device)!, parse.GetValue(sizes)!, parse.GetValue(repeats),
+            parse.GetValue(minTime)));
         return command;
     }
 
-    private static int Run(string device, int[] sizes, int repeats)
+    private static int Run(string device, int[] sizes, int repeats, double minTime)
     {
         using var accelerator = Devices.Open(device);
         var c = CultureInfo.InvariantCulture;
@@ -45,7 +56,7 @@ internal static class BenchGemmCommand
         var random = new SeededRandom(3);
         foreach (var n in sizes)
         {
-            var rates = Measure(accelerator, n, repeats, random);
+            var rates = Measure(accelerator, n, repeats, minTime, random);
             var median = rates[rates.Count / 2];
             Console.WriteLine(string.Create(c, $"n={n,5} on {accelerator.Name}: {median:F1} GFLOP/s (runs: " +
                 $"{string.Join(", ", rates.Select(x => x.ToString("F1", c)))})"));
@@ -56,8 +67,11 @@ internal static class BenchGemmCommand
         return 0;
     }
 
-    // GFLOP/s of each timed n x n product, sorted; one untimed product first compiles and warms the kernel.
-    private static List<double> Measure(Accelerator accelerator, int n, int repeats, SeededRandom random)
+    // GFLOP/s of each timed run, sorted; one untimed product first compiles and warms the kernel. A run of one
+    // product of a millisecond measures a wake-up or a preempted slice as much as the kernel, so each run repeats the
+    // product (1, 2, 4, ... times) until it has lasted minTime and takes the average.
+    private static List<double> Measure(Accelerator accelerator, int n, int repeats, double minTime,
+        SeededRandom random)
     {
         var host = new float[n * n];
         for (var i = 0; i < host.Length; i++)
@@ -75,10 +89,22 @@ internal static class BenchGemmCommand
         var rates = new List<double>();
         for (var r = 0; r < repeats; r++)
         {
-            var clock = Stopwatch.StartNew();
-            accelerator.Gemm(false, false, n, n, n, 1f, a, b, 0f, result);
-            accelerator.Synchronize();
-            rates.Add(2.0 * n * n * n / clock.Elapsed.TotalSeconds / 1e9);
+            for (var calls = 1; ; calls *= 2)
+            {
+                var clock = Stopwatch.StartNew();
+                for (var call = 0; call < calls; call++)
+                {
+                    accelerator.Gemm(false, false, n, n, n, 1f, a, b, 0f, result);
+                }
+
+                accelerator.Synchronize();
+                var seconds = clock.Elapsed.TotalSeconds;
+                if (seconds >= minTime)
+                {
+                    rates.Add(2.0 * n * n * n * calls / seconds / 1e9);
+                    break;
+                }
+            }
         }
 
         a.Release();

@@ -40,6 +40,8 @@ public sealed class CliHostileTests : IDisposable
     [InlineData("--batch must be at least 1, got 0.", "summary", "lenet5", "--batch", "0")]
     [InlineData("--sample must be at least 0, got -1.", "visualize", "--checkpoint", "x", "--sample", "-1")]
     [InlineData("--repeats must be at least 1, got 0.", "bench-gemm", "--repeats", "0")]
+    [InlineData("--min-time must be between 0 and 60 seconds, got -1.", "bench-gemm", "--min-time", "-1")]
+    [InlineData("--min-time must be between 0 and 60 seconds, got NaN.", "bench-gemm", "--min-time", "NaN")]
     public void ANumericOptionOutOfRangeIsOneLineNamingTheOptionAndTheValue(string expected, params string[] args)
     {
         var (code, output, error) = Gpucnn.Run(args);
