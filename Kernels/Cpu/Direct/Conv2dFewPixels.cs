@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using GpuCnn.Kernels.Cpu.Gemm;
 using GpuCnn.Kernels.Ops;
 
 namespace GpuCnn.Kernels.Cpu.Direct;
@@ -175,7 +176,7 @@ internal sealed unsafe class Conv2dFewPixels : IParallelJob
                 for (var c0 = 0; c0 < columns; c0 += TileCols)
                 {
                     var cols = Math.Min(TileCols, columns - c0);
-                    Dispatch<C0>(rows, cols, weights, fields + (long)c0 * stride, start, stop, partial + c0 * Lanes);
+                    Dispatch<R0>(rows, cols, weights, fields + (long)c0 * stride, start, stop, partial + c0 * Lanes);
                 }
             }
 
@@ -374,7 +375,7 @@ internal sealed unsafe class Conv2dFewPixels : IParallelJob
         for (var c0 = 0; c0 < columns && count > 0; c0 += TileCols)
         {
             var cols = Math.Min(TileCols, columns - c0);
-            Dispatch<C1>(rows, cols, weights, fields + (long)c0 * stride, start, count, partial + c0 * Lanes);
+            Dispatch<R1>(rows, cols, weights, fields + (long)c0 * stride, start, count, partial + c0 * Lanes);
         }
     }
 
@@ -448,34 +449,34 @@ internal sealed unsafe class Conv2dFewPixels : IParallelJob
     }
 
     private void Dispatch<TMasked>(int rows, int cols, float* weights, float* field, nint start, nint stop, float* sums)
-        where TMasked : struct, ITileSize
+        where TMasked : struct, IConstant
     {
         switch (rows * 8 + cols)
         {
-            case 6 * 8 + 4: Tile<C6, C4, TMasked>(weights, field, start, stop, sums); break;
-            case 6 * 8 + 3: Tile<C6, C3, TMasked>(weights, field, start, stop, sums); break;
-            case 6 * 8 + 2: Tile<C6, C2, TMasked>(weights, field, start, stop, sums); break;
-            case 6 * 8 + 1: Tile<C6, C1, TMasked>(weights, field, start, stop, sums); break;
-            case 5 * 8 + 4: Tile<C5, C4, TMasked>(weights, field, start, stop, sums); break;
-            case 5 * 8 + 3: Tile<C5, C3, TMasked>(weights, field, start, stop, sums); break;
-            case 5 * 8 + 2: Tile<C5, C2, TMasked>(weights, field, start, stop, sums); break;
-            case 5 * 8 + 1: Tile<C5, C1, TMasked>(weights, field, start, stop, sums); break;
-            case 4 * 8 + 4: Tile<C4, C4, TMasked>(weights, field, start, stop, sums); break;
-            case 4 * 8 + 3: Tile<C4, C3, TMasked>(weights, field, start, stop, sums); break;
-            case 4 * 8 + 2: Tile<C4, C2, TMasked>(weights, field, start, stop, sums); break;
-            case 4 * 8 + 1: Tile<C4, C1, TMasked>(weights, field, start, stop, sums); break;
-            case 3 * 8 + 4: Tile<C3, C4, TMasked>(weights, field, start, stop, sums); break;
-            case 3 * 8 + 3: Tile<C3, C3, TMasked>(weights, field, start, stop, sums); break;
-            case 3 * 8 + 2: Tile<C3, C2, TMasked>(weights, field, start, stop, sums); break;
-            case 3 * 8 + 1: Tile<C3, C1, TMasked>(weights, field, start, stop, sums); break;
-            case 2 * 8 + 4: Tile<C2, C4, TMasked>(weights, field, start, stop, sums); break;
-            case 2 * 8 + 3: Tile<C2, C3, TMasked>(weights, field, start, stop, sums); break;
-            case 2 * 8 + 2: Tile<C2, C2, TMasked>(weights, field, start, stop, sums); break;
-            case 2 * 8 + 1: Tile<C2, C1, TMasked>(weights, field, start, stop, sums); break;
-            case 1 * 8 + 4: Tile<C1, C4, TMasked>(weights, field, start, stop, sums); break;
-            case 1 * 8 + 3: Tile<C1, C3, TMasked>(weights, field, start, stop, sums); break;
-            case 1 * 8 + 2: Tile<C1, C2, TMasked>(weights, field, start, stop, sums); break;
-            default: Tile<C1, C1, TMasked>(weights, field, start, stop, sums); break;
+            case 6 * 8 + 4: Tile<R6, R4, TMasked>(weights, field, start, stop, sums); break;
+            case 6 * 8 + 3: Tile<R6, R3, TMasked>(weights, field, start, stop, sums); break;
+            case 6 * 8 + 2: Tile<R6, R2, TMasked>(weights, field, start, stop, sums); break;
+            case 6 * 8 + 1: Tile<R6, R1, TMasked>(weights, field, start, stop, sums); break;
+            case 5 * 8 + 4: Tile<R5, R4, TMasked>(weights, field, start, stop, sums); break;
+            case 5 * 8 + 3: Tile<R5, R3, TMasked>(weights, field, start, stop, sums); break;
+            case 5 * 8 + 2: Tile<R5, R2, TMasked>(weights, field, start, stop, sums); break;
+            case 5 * 8 + 1: Tile<R5, R1, TMasked>(weights, field, start, stop, sums); break;
+            case 4 * 8 + 4: Tile<R4, R4, TMasked>(weights, field, start, stop, sums); break;
+            case 4 * 8 + 3: Tile<R4, R3, TMasked>(weights, field, start, stop, sums); break;
+            case 4 * 8 + 2: Tile<R4, R2, TMasked>(weights, field, start, stop, sums); break;
+            case 4 * 8 + 1: Tile<R4, R1, TMasked>(weights, field, start, stop, sums); break;
+            case 3 * 8 + 4: Tile<R3, R4, TMasked>(weights, field, start, stop, sums); break;
+            case 3 * 8 + 3: Tile<R3, R3, TMasked>(weights, field, start, stop, sums); break;
+            case 3 * 8 + 2: Tile<R3, R2, TMasked>(weights, field, start, stop, sums); break;
+            case 3 * 8 + 1: Tile<R3, R1, TMasked>(weights, field, start, stop, sums); break;
+            case 2 * 8 + 4: Tile<R2, R4, TMasked>(weights, field, start, stop, sums); break;
+            case 2 * 8 + 3: Tile<R2, R3, TMasked>(weights, field, start, stop, sums); break;
+            case 2 * 8 + 2: Tile<R2, R2, TMasked>(weights, field, start, stop, sums); break;
+            case 2 * 8 + 1: Tile<R2, R1, TMasked>(weights, field, start, stop, sums); break;
+            case 1 * 8 + 4: Tile<R1, R4, TMasked>(weights, field, start, stop, sums); break;
+            case 1 * 8 + 3: Tile<R1, R3, TMasked>(weights, field, start, stop, sums); break;
+            case 1 * 8 + 2: Tile<R1, R2, TMasked>(weights, field, start, stop, sums); break;
+            default: Tile<R1, R1, TMasked>(weights, field, start, stop, sums); break;
         }
     }
 
@@ -484,9 +485,9 @@ internal sealed unsafe class Conv2dFewPixels : IParallelJob
     // count (a mask live across a longer loop would take the 32nd register and spill an accumulator).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Tile<TRows, TCols, TMasked>(float* weights, float* field, nint start, nint stop, float* sums)
-        where TRows : struct, ITileSize
-        where TCols : struct, ITileSize
-        where TMasked : struct, ITileSize
+        where TRows : struct, IConstant
+        where TCols : struct, IConstant
+        where TMasked : struct, IConstant
     {
         int rows = TRows.Value, cols = TCols.Value;
         var masked = TMasked.Value != 0;
@@ -604,20 +605,3 @@ internal sealed unsafe class Conv2dFewPixels : IParallelJob
         if (cols > 3) d.Store(sums + 3 * Lanes);
     }
 }
-
-/// <summary>A tile size fixed at compile time: the JIT specialises the tile per struct type and folds the branches.
-/// </summary>
-internal interface ITileSize
-{
-    static abstract int Value { get; }
-}
-
-#pragma warning disable CS1591 // Cn.Value == n.
-internal readonly struct C0 : ITileSize { public static int Value => 0; }
-internal readonly struct C1 : ITileSize { public static int Value => 1; }
-internal readonly struct C2 : ITileSize { public static int Value => 2; }
-internal readonly struct C3 : ITileSize { public static int Value => 3; }
-internal readonly struct C4 : ITileSize { public static int Value => 4; }
-internal readonly struct C5 : ITileSize { public static int Value => 5; }
-internal readonly struct C6 : ITileSize { public static int Value => 6; }
-#pragma warning restore CS1591
